@@ -1,0 +1,200 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const edits = 10
+
+// session is a reloader running an app under load.
+type session struct {
+	t    *testing.T
+	dir  string
+	addr string
+	url  string
+	r    *reloaderProc
+	pids []int // every child that became ready
+	seen int   // log index already searched
+}
+
+func startSession(t *testing.T, server string, extra ...string) *session {
+	t.Helper()
+	s := &session{t: t, dir: newApp(t, server), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	args := append([]string{"-l", "web=" + s.addr, "--debounce", "20ms"}, extra...)
+	args = append(args, "--", "go", "run", ".")
+	s.r = startReloader(t, s.dir, args...)
+	s.waitReady()
+	return s
+}
+
+// waitReady waits for the next "child ready" line and records its pid.
+func (s *session) waitReady() int {
+	s.t.Helper()
+	m, next := s.r.waitLine(s.seen, reReady, 120*time.Second)
+	s.seen = next
+	pid, _ := strconv.Atoi(m[1])
+	s.pids = append(s.pids, pid)
+	return pid
+}
+
+// edit sets a new version and waits until the load sees it served.
+func (s *session) edit(l *load, v string) {
+	s.t.Helper()
+	setVersion(s.t, s.dir, v)
+	s.waitReady()
+	l.waitServed(s.t, "version="+v+" ", 30*time.Second)
+}
+
+// shutdown sends SIGINT and checks reloader exits 0, every child is gone
+// and the port is free.
+func (s *session) shutdown() {
+	s.t.Helper()
+	if code := s.r.stop(syscall.SIGINT); code != 0 {
+		s.t.Errorf("reloader exit code after SIGINT = %d, want 0", code)
+	}
+	for _, pid := range s.pids {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			s.t.Errorf("child pid %d still exists after reloader exited (kill 0: %v)", pid, err)
+		}
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Errorf("port not free after reloader exited: %v", err)
+	} else {
+		ln.Close()
+	}
+}
+
+// runEdits runs n edits under load and returns the load result.
+func runEdits(t *testing.T, server string, n int, extra ...string) (*session, *loadResult) {
+	s := startSession(t, server, extra...)
+	l := startLoad(s.url, 4)
+	l.waitServed(t, "version=v1 ", 30*time.Second)
+	for i := 2; i <= n+1; i++ {
+		s.edit(l, "v"+strconv.Itoa(i))
+	}
+	res := l.finish()
+	t.Logf("%s: %d edits: %v", server, n, res)
+	if got := len(s.pids); got != n+1 {
+		t.Errorf("children that became ready = %d, want %d", got, n+1)
+	}
+	return s, res
+}
+
+func TestSwapUnderLoadListenfd(t *testing.T) {
+	s, res := runEdits(t, "listenfd", edits)
+	if res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	if res.versions["v"+strconv.Itoa(edits+1)] == 0 {
+		t.Errorf("last version never served: %v", res)
+	}
+	s.shutdown()
+}
+
+func TestSwapStockServer(t *testing.T) {
+	s, res := runEdits(t, "stock", edits)
+	res.mu.Lock()
+	for _, kind := range []string{"refused", "reset", "timeout", "other"} {
+		if n := res.failures[kind]; n != 0 {
+			t.Errorf("%s requests = %d, want 0", kind, n)
+		}
+	}
+	// The shared socket still races the old child's Shutdown now and then
+	// (golang/go#65802); steering removes that. Report it.
+	t.Logf("stock server: EOF (accepted just before Shutdown) = %d", res.failures["eof"])
+	res.mu.Unlock()
+	s.shutdown()
+}
+
+func TestReadinessWithoutNotify(t *testing.T) {
+	s, res := runEdits(t, "nonotify", 3)
+	if res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	if !regexp.MustCompile(`msg="child ready" .* via=delay`).MatchString(s.r.output()) {
+		t.Error("no child was taken as ready by delay")
+	}
+	s.shutdown()
+}
+
+func TestGoSystemdActivation(t *testing.T) {
+	s, res := runEdits(t, "gosystemd", 2, "--ready", "notify", "--ready-timeout", "20s")
+	if res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
+func TestBrokenEditKeepsServing(t *testing.T) {
+	s := startSession(t, "listenfd")
+	l := startLoad(s.url, 2)
+	l.waitServed(t, "version=v1 ", 30*time.Second)
+	write(t, s.dir+"/broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
+	m, next := s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=(\d+)`), 120*time.Second)
+	if m[1] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("build failure names pid %s, want %d", m[1], s.pids[0])
+	}
+	// The compiler's file:line reaches the user.
+	s.r.waitLine(0, regexp.MustCompile(`broken\.go:3:\d+: undefined: undefinedThing`), time.Second)
+	s.seen = next
+	body, err := get(s.url)
+	if err != nil || !regexp.MustCompile(fmt.Sprintf(`pid=%d\b`, s.pids[0])).MatchString(body) {
+		t.Fatalf("after a failed build: %q %v, want the first child", body, err)
+	}
+	write(t, s.dir+"/broken.go", "package main\n")
+	setVersion(t, s.dir, "v2")
+	s.waitReady()
+	l.waitServed(t, "version=v2 ", 30*time.Second)
+	if res := l.finish(); res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
+func TestFailedStartKeepsServing(t *testing.T) {
+	s := startSession(t, "crashv2")
+	l := startLoad(s.url, 2)
+	l.waitServed(t, "version=v1 ", 30*time.Second)
+	setVersion(t, s.dir, "v2") // this version exits at start
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="new child failed; still serving the previous child" pid=`+strconv.Itoa(s.pids[0])), 120*time.Second)
+	setVersion(t, s.dir, "v3")
+	s.waitReady()
+	l.waitServed(t, "version=v3 ", 30*time.Second)
+	res := l.finish()
+	if res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	if res.versions["v2"] != 0 {
+		t.Errorf("the crashing version served %d requests", res.versions["v2"])
+	}
+	s.shutdown()
+}
+
+func TestSupervisorSIGKILLLeavesNoChild(t *testing.T) {
+	s := startSession(t, "listenfd")
+	pid := s.pids[0]
+	// A pidfd becomes readable when the process exits, child of ours or not.
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pidfd)
+	s.r.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.r.done
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 10000)
+	if err != nil || n != 1 {
+		t.Fatalf("child %d still alive 10s after reloader was SIGKILLed (poll: %d, %v)", pid, n, err)
+	}
+}

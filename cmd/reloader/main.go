@@ -1,0 +1,60 @@
+// Command reloader is a hot-restart supervisor for Go servers: it owns the
+// listening sockets, rebuilds on change while the old server keeps serving,
+// and swaps in the new one without refusing a connection.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/reloader-dev/reloader/supervisor"
+)
+
+// Exit codes. They are documented in the README.
+const (
+	exitOK      = 0
+	exitError   = 1 // the supervisor failed at run time (a socket could not be opened, ...)
+	exitUsage   = 2 // bad flags, config, address or command
+	exitShimErr = 127
+)
+
+func main() {
+	if shim, err := supervisor.RunShimIfRequested(); shim {
+		fmt.Fprintln(os.Stderr, "reloader:", err)
+		os.Exit(exitShimErr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+// run executes the CLI and maps errors to exit codes. Nothing else exits.
+func run(ctx context.Context, args []string) int {
+	cmd := newCmdRoot(defaultIO(), nil)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "reloader:", err)
+	var ue *usageError
+	if errors.As(err, &ue) || isConfigError(err) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// usageError marks errors in what the user typed or wrote; they exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func isConfigError(err error) bool {
+	return errors.Is(err, supervisor.ErrConfig) || errors.Is(err, supervisor.ErrBadAddress) ||
+		errors.Is(err, supervisor.ErrBadGoRun) || errors.Is(err, errConfigFile)
+}

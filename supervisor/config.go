@@ -1,0 +1,120 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"syscall"
+	"time"
+)
+
+// ReadyMode says how the supervisor decides that a new child is ready to
+// take over from the serving one.
+type ReadyMode string
+
+const (
+	// ReadyAuto waits for READY=1 on NOTIFY_SOCKET, or treats a child that
+	// stays up for ReadyDelay without sending it as ready. The default.
+	ReadyAuto ReadyMode = "auto"
+	// ReadyNotify waits for READY=1 only, up to ReadyTimeout.
+	ReadyNotify ReadyMode = "notify"
+	// ReadyDelay treats a child that stays up for ReadyDelay as ready.
+	ReadyDelay ReadyMode = "delay"
+)
+
+// ErrConfig is wrapped by every configuration error from New.
+var ErrConfig = errors.New("supervisor: bad config")
+
+// Config describes what the supervisor runs. The zero value of each field
+// is documented with it; only Command is required.
+type Config struct {
+	// Command is the app to run. `go run [flags] PKG [args]` is built with
+	// `go build` and the binary is run directly; anything else runs as
+	// given and is restarted on change.
+	Command []string
+	// Dir is the working directory of builds and children. "" means the
+	// supervisor's own.
+	Dir string
+	// Env is added to the child's environment.
+	Env []string
+	// BuildEnv is added to the build's environment.
+	BuildEnv []string
+	// Listen lists the sockets handed to every child, from fd 3. Empty
+	// means none: the app binds its own ports.
+	Listen []Address
+	// ReusePort sets SO_REUSEPORT on the sockets. Off by default: it lets
+	// other processes of the same user bind the same address.
+	ReusePort bool
+	// Watch enables rebuilding on source changes. When false, only Reload
+	// (SIGHUP) swaps.
+	Watch bool
+	// WatchRoot is the directory watched recursively. "" means the module
+	// root (the nearest go.mod above Dir), or Dir if there is none.
+	WatchRoot string
+	// Debounce is the quiet period after the last change before a build.
+	// 0 means the watcher's default (50ms).
+	Debounce time.Duration
+	// Debug keeps DWARF in builds for delve. By default builds link the way
+	// `go run` does, without it.
+	Debug bool
+	// BuildDir holds built binaries. "" means a private temporary directory,
+	// removed on exit.
+	BuildDir string
+	// StopSignal is sent to the old child's process group. nil means SIGTERM.
+	StopSignal os.Signal
+	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means 5s.
+	StopTimeout time.Duration
+	// Ready is the readiness mode. "" means ReadyAuto.
+	Ready ReadyMode
+	// ReadyTimeout bounds the wait for READY=1 in ReadyNotify mode, and for
+	// readiness in any mode. 0 means 30s.
+	ReadyTimeout time.Duration
+	// ReadyDelay is how long a child without READY=1 must stay up to count
+	// as ready in ReadyAuto and ReadyDelay modes. 0 means 500ms.
+	ReadyDelay time.Duration
+	// Shim is the executable that runs in exec-shim mode (see
+	// RunShimIfRequested). "" means this executable.
+	Shim string
+	// Logger receives the supervisor's logs. nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults fills zero values and checks the rest.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.Command) == 0 || c.Command[0] == "" {
+		return c, fmt.Errorf("%w: command: nothing to run", ErrConfig)
+	}
+	if c.StopSignal == nil {
+		c.StopSignal = syscall.SIGTERM
+	}
+	if c.StopTimeout == 0 {
+		c.StopTimeout = 5 * time.Second
+	}
+	if c.Ready == "" {
+		c.Ready = ReadyAuto
+	}
+	switch c.Ready {
+	case ReadyAuto, ReadyNotify, ReadyDelay:
+	default:
+		return c, fmt.Errorf("%w: ready: %q is not auto, notify or delay", ErrConfig, c.Ready)
+	}
+	if c.ReadyTimeout == 0 {
+		c.ReadyTimeout = 30 * time.Second
+	}
+	if c.ReadyDelay == 0 {
+		c.ReadyDelay = 500 * time.Millisecond
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"stop_timeout", c.StopTimeout}, {"ready_timeout", c.ReadyTimeout}, {"ready_delay", c.ReadyDelay}, {"debounce", c.Debounce}} {
+		if d.v < 0 {
+			return c, fmt.Errorf("%w: %s: %v is negative", ErrConfig, d.name, d.v)
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}

@@ -1,0 +1,21 @@
+//go:build windows
+
+package supervisor
+
+import (
+	"net"
+	"syscall"
+)
+
+func controlFunc(ListenOptions) func(network, address string, c syscall.RawConn) error {
+	return nil
+}
+
+// Windows has no fd inheritance: the supervisor holds no fd for children.
+func dupListenerFD(net.Listener) (int, error) { return -1, nil }
+
+func closeFD(int) {}
+
+func nonblocking(int) (bool, error) { return true, nil }
+
+func removeStaleUnixSocket(string) error { return nil }
