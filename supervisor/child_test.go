@@ -1,0 +1,98 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The test binary plays the app when TEST_CHILD_MODEFILE is set. The file
+// holds the mode of the next child, so a test can change what the next
+// generation does:
+//
+//	serve     serve HTTP on fd 3 and send READY=1
+//	quiet     serve HTTP on fd 3, never send READY=1
+//	exit      exit 3 at once
+//	stubborn  serve and send READY=1, but ignore SIGTERM
+const childModeEnv = "TEST_CHILD_MODEFILE"
+
+func runTestChild() {
+	b, err := os.ReadFile(os.Getenv(childModeEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test child:", err)
+		os.Exit(2)
+	}
+	mode := strings.TrimSpace(string(b))
+	if mode == "exit" {
+		os.Exit(3)
+	}
+	if mode == "stubborn" {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	f := os.NewFile(3, "listener")
+	ln, err := net.FileListener(f)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test child:", err)
+		os.Exit(2)
+	}
+	info := fmt.Sprintf("pid=%d listen_pid=%s listen_fds=%s names=%s mode=%s",
+		os.Getpid(), os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_FDNAMES"), mode)
+	// Drain the way listenfd's helper does, so the swap loses no request:
+	// stop accepting, let every accepted connection's first request be read,
+	// then Shutdown (golang/go#65802).
+	var mu sync.Mutex
+	fresh := map[net.Conn]bool{}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintln(w, info)
+		}),
+		ConnState: func(c net.Conn, st http.ConnState) {
+			mu.Lock()
+			defer mu.Unlock()
+			if st == http.StateNew {
+				fresh[c] = true
+			} else {
+				delete(fresh, c)
+			}
+		},
+	}
+	served := make(chan struct{})
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		<-sig
+		ln.Close()
+		<-served
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			n := len(fresh)
+			mu.Unlock()
+			if n == 0 {
+				break
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		os.Exit(0)
+	}()
+	if mode != "quiet" {
+		if path := os.Getenv("NOTIFY_SOCKET"); path != "" {
+			c, err := net.Dial("unixgram", path)
+			if err == nil {
+				c.Write([]byte("READY=1"))
+				c.Close()
+			}
+		}
+	}
+	srv.Serve(ln)
+	close(served)
+	select {}
+}

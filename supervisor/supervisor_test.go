@@ -1,0 +1,241 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	if shim, err := RunShimIfRequested(); shim {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(127)
+	}
+	if os.Getenv(childModeEnv) != "" {
+		runTestChild()
+	}
+	os.Exit(m.Run())
+}
+
+// logSink records log messages so tests can wait for them.
+type logSink struct {
+	mu   sync.Mutex
+	recs []slog.Record
+	more chan struct{}
+}
+
+func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSink) WithAttrs([]slog.Attr) slog.Handler      { return l }
+func (l *logSink) WithGroup(string) slog.Handler           { return l }
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.recs = append(l.recs, r.Clone())
+	l.mu.Unlock()
+	select {
+	case l.more <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// wait returns the attrs of the first record from index *from on whose
+// message is msg, and advances *from past it.
+func (l *logSink) wait(t *testing.T, from *int, msg string) map[string]string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		l.mu.Lock()
+		for ; *from < len(l.recs); *from++ {
+			if r := l.recs[*from]; r.Message == msg {
+				attrs := map[string]string{}
+				r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
+				*from++
+				l.mu.Unlock()
+				return attrs
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.more:
+		case <-deadline:
+			t.Fatalf("no log message %q within 30s", msg)
+		}
+	}
+}
+
+type harness struct {
+	t       *testing.T
+	s       *Supervisor
+	log     *logSink
+	mode    string // path of the mode file
+	url     string
+	cancel  context.CancelFunc
+	runErr  chan error
+	logFrom int
+}
+
+func newHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	h := &harness{t: t, log: &logSink{more: make(chan struct{}, 1)}, runErr: make(chan error, 1)}
+	h.mode = filepath.Join(t.TempDir(), "mode")
+	h.setMode("serve")
+	cfg.Command = []string{os.Args[0]}
+	cfg.Env = append(cfg.Env, childModeEnv+"="+h.mode)
+	cfg.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
+	cfg.Logger = slog.New(h.log)
+	s, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	h.url = "http://" + s.Sockets()[0].Addr + "/"
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.runErr <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-h.runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return h
+}
+
+func (h *harness) setMode(mode string) {
+	if err := os.WriteFile(h.mode, []byte(mode), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) waitReady() map[string]string {
+	h.t.Helper()
+	return h.log.wait(h.t, &h.logFrom, "child ready")
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestHandoffEnvironment(t *testing.T) {
+	h := newHarness(t, Config{})
+	ready := h.waitReady()
+	body := get(t, h.url)
+	pid := ready["pid"]
+	for _, want := range []string{"pid=" + pid + " ", "listen_pid=" + pid + " ", "listen_fds=1 ", "names=web "} {
+		if !strings.Contains(body, want) {
+			t.Errorf("child sees %q, want it to contain %q", body, want)
+		}
+	}
+	if ready["via"] != "notify" {
+		t.Errorf("ready via %q, want notify", ready["via"])
+	}
+}
+
+func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.waitReady()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	oks := 0
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: i%2 == 0}, Timeout: 10 * time.Second}
+			for n := 0; n < 100000; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := c.Get(h.url)
+				if err == nil {
+					_, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err)
+				} else {
+					oks++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	fd := h.s.Sockets()[0].fd
+	for i := 0; i < 5; i++ {
+		h.s.Reload("test")
+		h.waitReady()
+		h.log.wait(t, &h.logFrom, "child exited")
+		nb, err := nonblocking(fd)
+		if err != nil || !nb {
+			t.Fatalf("after swap %d the shared socket is not O_NONBLOCK (%v)", i+1, err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if oks == 0 || len(failures) > 0 {
+		t.Errorf("ok=%d failed=%d: %v", oks, len(failures), failures)
+	}
+}
+
+func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
+	h := newHarness(t, Config{})
+	first := h.waitReady()["pid"]
+	h.setMode("exit")
+	h.s.Reload("test")
+	failed := h.log.wait(t, &h.logFrom, "new child failed; still serving the previous child")
+	if failed["pid"] != first {
+		t.Errorf("kept pid %s, want %s", failed["pid"], first)
+	}
+	if body := get(t, h.url); !strings.Contains(body, "pid="+first+" ") {
+		t.Errorf("served by %q, want pid %s", body, first)
+	}
+}
+
+func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
+	h := newHarness(t, Config{Ready: ReadyNotify, ReadyTimeout: 300 * time.Millisecond})
+	first := h.waitReady()["pid"]
+	h.setMode("quiet")
+	h.s.Reload("test")
+	failed := h.log.wait(t, &h.logFrom, "new child failed; still serving the previous child")
+	if failed["pid"] != first || !strings.Contains(failed["err"], "ready_timeout") {
+		t.Errorf("failure = %v, want pid %s and a ready_timeout error", failed, first)
+	}
+}
+
+func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
+	h := newHarness(t, Config{StopTimeout: 200 * time.Millisecond})
+	h.setMode("stubborn")
+	h.waitReady()
+	h.setMode("serve")
+	h.s.Reload("test")
+	h.waitReady()
+	h.log.wait(t, &h.logFrom, "child did not stop within stop_timeout; killing its process group")
+	exited := h.log.wait(t, &h.logFrom, "child exited")
+	if !strings.Contains(exited["status"], "killed") {
+		t.Errorf("stubborn child status %q, want killed", exited["status"])
+	}
+}
