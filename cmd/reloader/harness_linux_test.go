@@ -47,7 +47,7 @@ func newApp(t *testing.T, name string) string {
 	}
 	gomod := fmt.Sprintf(`module example.com/app
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/reloader-dev/reloader v0.0.0
@@ -59,6 +59,13 @@ replace github.com/reloader-dev/reloader => %s
 	write(t, filepath.Join(dir, "go.mod"), gomod)
 	write(t, filepath.Join(dir, "go.sum"), string(sum))
 	write(t, filepath.Join(dir, "main.go"), string(src))
+	// Settle go.mod and go.sum before reloader watches them, and warm the
+	// build cache.
+	cmd := exec.Command("go", "build", "-mod=mod", "-o", os.DevNull, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build in %s: %v\n%s", dir, err, out)
+	}
 	return dir
 }
 
@@ -113,7 +120,6 @@ func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	t.Helper()
 	cmd := exec.Command(reloaderBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	p := &reloaderProc{t: t, cmd: cmd, added: make(chan struct{}, 1), done: make(chan struct{})}

@@ -34,13 +34,19 @@ func main() {
 
 // run executes the CLI and maps errors to exit codes. Nothing else exits.
 func run(ctx context.Context, args []string) int {
-	cmd := newCmdRoot(defaultIO(), nil)
+	return runWithIO(ctx, args, defaultIO())
+}
+
+func runWithIO(ctx context.Context, args []string, io ioStreams) int {
+	cmd := newCmdRoot(io, nil)
 	cmd.SetArgs(args)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.Err)
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "reloader:", err)
+	fmt.Fprintln(io.Err, "reloader:", err)
 	var ue *usageError
 	if errors.As(err, &ue) || isConfigError(err) {
 		return exitUsage
