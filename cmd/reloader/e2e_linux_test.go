@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -202,4 +204,37 @@ func TestSupervisorSIGKILLLeavesNoChild(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("child %d still alive 10s after reloader was SIGKILLed (poll: %d, %v)", pid, n, err)
 	}
+}
+
+func TestSIGHUPForcesSwap(t *testing.T) {
+	s := startSession(t, "listenfd")
+	s.r.cmd.Process.Signal(syscall.SIGHUP)
+	if pid := s.waitReady(); pid == s.pids[0] {
+		t.Errorf("SIGHUP swap kept pid %d", pid)
+	}
+	waitPid(t, s.url, s.pids[1])
+	s.shutdown()
+}
+
+func TestPlainCommandRestartsOnChange(t *testing.T) {
+	dir := newApp(t, "stock")
+	bin := dir + "/bin/server"
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	s := &session{t: t, dir: dir, addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	s.r = startReloader(t, dir, "-l", s.addr, "--debounce", "20ms", "--", bin)
+	s.waitReady()
+	if strings.Contains(s.r.output(), "msg=building") {
+		t.Error("a plain command was built")
+	}
+	write(t, dir+"/extra.go", "package main\n")
+	if pid := s.waitReady(); pid == s.pids[0] {
+		t.Errorf("restart kept pid %d", pid)
+	}
+	waitPid(t, s.url, s.pids[1])
+	s.shutdown()
 }

@@ -20,16 +20,6 @@ import (
 	"time"
 )
 
-// repoRoot is the module root, two levels above this package.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // newApp writes a module in a temp dir whose main.go is
 // testdata/servers/NAME.go.txt. It may import listenfd (replaced by this
 // checkout) and go-systemd.
@@ -67,16 +57,6 @@ replace github.com/reloader-dev/reloader => %s
 		t.Fatalf("go build in %s: %v\n%s", dir, err, out)
 	}
 	return dir
-}
-
-func write(t testing.TB, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // setVersion rewrites `const version = "..."` in dir/main.go.
@@ -363,4 +343,19 @@ func get(url string) (string, error) {
 	var buf bytes.Buffer
 	_, err = io.Copy(&buf, resp.Body)
 	return buf.String(), err
+}
+
+// waitPid makes requests until one is answered by pid. The old child may
+// still answer for a moment after the swap, since both share the socket.
+func waitPid(t *testing.T, url string, pid int) {
+	t.Helper()
+	want := fmt.Sprintf("pid=%d\n", pid)
+	var body string
+	var err error
+	for i := 0; i < 2000; i++ {
+		if body, err = get(url); err == nil && strings.HasSuffix(body, want) {
+			return
+		}
+	}
+	t.Fatalf("pid %d never answered; last response %q %v", pid, body, err)
 }
