@@ -21,11 +21,14 @@ import (
 )
 
 // newApp writes a module in a temp dir whose main.go is
-// testdata/servers/NAME.go.txt. It may import listenfd (replaced by this
-// checkout) and go-systemd.
+// testdata/servers/NAME.go.txt, or examples/NAME/main.go of this checkout.
+// It may import listenfd (replaced by this checkout) and go-systemd.
 func newApp(t *testing.T, name string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("testdata", "servers", name+".go.txt"))
+	if errors.Is(err, os.ErrNotExist) {
+		src, err = os.ReadFile(filepath.Join(repoRoot(t), "examples", name, "main.go"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

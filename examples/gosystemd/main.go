@@ -1,6 +1,9 @@
-// A server that reads LISTEN_FDS with go-systemd's activation package, which
-// ignores the fds unless LISTEN_PID is its own pid, and reports readiness
-// with daemon.SdNotify.
+// Command gosystemd is a server that has never heard of reloader: it takes
+// its socket with go-systemd's activation package (which ignores the fds
+// unless LISTEN_PID is its own pid) and reports readiness with
+// daemon.SdNotify. It runs unchanged under systemd and under reloader:
+//
+//	reloader -l web=127.0.0.1:8080 --ready notify -- go run ./examples/gosystemd
 package main
 
 import (
