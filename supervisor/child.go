@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 )
+
+// autoSenderWait is how long ReadyAuto waits for READY=1 from an app that
+// links a sender (listenfd, go-systemd) before it takes the app as ready.
+const autoSenderWait = 5 * time.Second
 
 // ErrNotReady is wrapped when a new child exits or times out before it is
 // ready. The serving child is kept.
@@ -22,7 +27,9 @@ type child struct {
 	pid     int
 	proc    *os.Process
 	notify  *notifySocket
-	binary  string // built binary to remove when the child is gone; "" if none
+	binary  string    // built binary to remove when the child is gone; "" if none
+	socks   []*member // the sockets at fds 3, 4, ...
+	exe     string    // the app's executable
 	done    chan struct{}
 	state   *os.ProcessState // set before done is closed
 	waitErr error
@@ -49,9 +56,17 @@ func childEnv(base []string) []string {
 // startChild starts generation gen of argv with the sockets and a fresh
 // notify socket. Where fds are inherited, it starts the exec shim, which sets
 // LISTEN_PID to the child's own pid and execs argv.
-func (s *Supervisor) startChild(gen int, argv []string, binary string) (*child, error) {
+func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string, current *child) (*child, error) {
+	var socks []*member
+	if s.sockets != nil {
+		var err error
+		if socks, err = s.sockets.acquire(ctx, current.alive()); err != nil {
+			return nil, err
+		}
+	}
 	ns, err := listenNotify(s.notifyDir, gen)
 	if err != nil {
+		s.releaseSockets(socks)
 		return nil, err
 	}
 	env := childEnv(append(os.Environ(), s.cfg.Env...))
@@ -60,20 +75,21 @@ func (s *Supervisor) startChild(gen int, argv []string, binary string) (*child, 
 	}
 	full := argv
 	if inheritFDs {
-		if len(s.sockets) > 0 {
-			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(s.sockets)), "LISTEN_FDNAMES="+s.sockets.Names())
+		if len(socks) > 0 {
+			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(socks)), "LISTEN_FDNAMES="+s.sockets.names())
 		}
 		env = append(env, ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
-	proc, err := startProcess(full, s.dir, env, s.sockets.FDs())
+	proc, err := startProcess(full, s.dir, env, fdsOf(socks))
 	if err != nil {
 		if ns != nil {
 			ns.Close()
 		}
+		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, done: make(chan struct{})}
+	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), done: make(chan struct{})}
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
@@ -85,6 +101,20 @@ func (s *Supervisor) startChild(gen int, argv []string, binary string) (*child, 
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// resolve finds the executable argv0 names, as the shim will in s.dir.
+func (s *Supervisor) resolve(argv0 string) string {
+	if strings.ContainsRune(argv0, filepath.Separator) {
+		if filepath.IsAbs(argv0) {
+			return argv0
+		}
+		return filepath.Join(s.dir, argv0)
+	}
+	if p, err := exec.LookPath(argv0); err == nil {
+		return p
+	}
+	return argv0
 }
 
 // exitStatus describes how the child ended; call it after done is closed.
@@ -109,8 +139,14 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	var assume <-chan time.Time
 	limit := time.NewTimer(s.cfg.ReadyTimeout)
 	defer limit.Stop()
+	wait, via := s.cfg.ReadyDelay, "delay"
+	if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
+		// The app links a READY=1 sender: give a slow start time to finish
+		// before traffic moves, but never fail a swap over a missing READY.
+		wait, via = max(wait, autoSenderWait), "delay:silent-sender"
+	}
 	if s.cfg.Ready != ReadyNotify {
-		t := time.NewTimer(s.cfg.ReadyDelay)
+		t := time.NewTimer(wait)
 		defer t.Stop()
 		assume = t.C
 	}
@@ -118,44 +154,64 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	case <-ready:
 		return "notify", nil
 	case <-assume:
-		return "delay", nil
+		return via, nil
 	case <-c.done:
 		return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
 	case <-limit.C:
-		return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v", ErrNotReady, c.pid, s.cfg.ReadyTimeout)
+		return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v (run.ready = %q)", ErrNotReady, c.pid, s.cfg.ReadyTimeout, s.cfg.Ready)
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
 }
 
-// stop sends the stop signal to the child's process group, waits up to the
-// stop timeout, then SIGKILLs the group. It returns once the child is gone,
-// and also kills anything left in its group.
-func (s *Supervisor) stop(c *child, log *slog.Logger) {
+// alive reports whether c is a child that has not exited.
+func (c *child) alive() bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop ends a child. For a swap (drain true) it first waits until no
+// connection waits in the child's steered sockets. Then it sends the stop
+// signal to the child's process group, waits up to the stop timeout, and
+// SIGKILLs the group. It returns once the child is gone, and also kills
+// anything left in its group.
+func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
+	if drain && s.sockets != nil {
+		if steered, left := s.sockets.drainQueues(c.socks); steered {
+			if left == 0 {
+				s.log.Info("old accept queue empty; sending stop signal", "pid", c.pid)
+			} else {
+				s.log.Warn("old accept queue not empty after the wait; sending stop signal", "pid", c.pid, "queued", left)
+			}
+		}
+	}
 	select {
 	case <-c.done:
 	default:
-		log.Info("stopping child", "pid", c.pid, "signal", s.cfg.StopSignal.String(), "timeout", s.cfg.StopTimeout)
+		s.log.Info("stopping child", "pid", c.pid, "signal", s.cfg.StopSignal.String(), "timeout", s.cfg.StopTimeout)
 		if err := signalGroup(c.pid, s.cfg.StopSignal); err != nil {
-			log.Warn("stop signal failed", "pid", c.pid, "err", err)
+			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
 		t := time.NewTimer(s.cfg.StopTimeout)
 		select {
 		case <-c.done:
 			t.Stop()
 		case <-t.C:
-			log.Warn("child did not stop within stop_timeout; killing its process group", "pid", c.pid, "stop_timeout", s.cfg.StopTimeout)
+			s.log.Warn("child did not stop within stop_timeout; killing its process group", "pid", c.pid, "stop_timeout", s.cfg.StopTimeout)
 			killGroup(c.pid)
 			<-c.done
 		}
 	}
-	// Grandchildren that outlived their parent still hold the sockets.
-	killGroup(c.pid)
-	log.Info("child exited", "pid", c.pid, "status", c.exitStatus())
-	if c.binary != "" {
-		os.Remove(c.binary)
-	}
+	s.log.Info("child exited", "pid", c.pid, "status", c.exitStatus())
+	s.reap(c)
 }
 
 // kill ends a child that never became ready.
@@ -163,7 +219,22 @@ func (s *Supervisor) kill(c *child) {
 	c.stopping.Store(true)
 	killGroup(c.pid)
 	<-c.done
+	s.reap(c)
+}
+
+// reap releases what a gone child held: anything left in its process group
+// (grandchildren still hold the sockets), its sockets and its binary.
+func (s *Supervisor) reap(c *child) {
+	killGroup(c.pid)
+	s.releaseSockets(c.socks)
+	c.socks = nil
 	if c.binary != "" {
 		os.Remove(c.binary)
+	}
+}
+
+func (s *Supervisor) releaseSockets(socks []*member) {
+	if s.sockets != nil && socks != nil {
+		s.sockets.release(socks)
 	}
 }

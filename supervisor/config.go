@@ -43,6 +43,13 @@ type Config struct {
 	// Listen lists the sockets handed to every child, from fd 3. Empty
 	// means none: the app binds its own ports.
 	Listen []Address
+	// NoSteering turns connection steering off. By default, on Linux, each
+	// child generation gets its own SO_REUSEPORT socket on each TCP address
+	// and a classic BPF program steers new connections to the ready child,
+	// so the old child's queue is empty before its stop signal. With
+	// NoSteering (and wherever steering is unavailable) children share one
+	// socket per address.
+	NoSteering bool
 	// ReusePort sets SO_REUSEPORT on the sockets. Off by default: it lets
 	// other processes of the same user bind the same address.
 	ReusePort bool

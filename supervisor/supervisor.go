@@ -22,7 +22,7 @@ type Supervisor struct {
 	shim      string
 	gorun     GoRun
 	isGoRun   bool
-	sockets   Sockets
+	sockets   *groups
 	notifyDir string
 	buildDir  string
 	ownBuild  bool // buildDir is ours to remove
@@ -56,7 +56,8 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	if inheritFDs {
-		if s.sockets, err = OpenSockets(ctx, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort}); err != nil {
+		s.sockets, err = openGroups(ctx, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort}, !cfg.NoSteering, s.log)
+		if err != nil {
 			return nil, err
 		}
 	} else if len(cfg.Listen) > 0 {
@@ -77,8 +78,13 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	return s, nil
 }
 
-// Sockets returns the sockets the supervisor owns, with ports chosen.
-func (s *Supervisor) Sockets() Sockets { return s.sockets }
+// Addrs returns the addresses the supervisor owns, with ports chosen.
+func (s *Supervisor) Addrs() []Address {
+	if s.sockets == nil {
+		return nil
+	}
+	return s.sockets.addrs()
+}
 
 // Reload asks for a rebuild and swap, as SIGHUP does. It never blocks;
 // requests that arrive while one is pending merge into it.
@@ -91,14 +97,16 @@ func (s *Supervisor) Reload(reason string) {
 
 // Close releases the sockets and private directories. Run calls it.
 func (s *Supervisor) Close() error {
-	err := s.sockets.Close()
+	if s.sockets != nil {
+		s.sockets.close()
+	}
 	if s.notifyDir != "" {
 		os.RemoveAll(s.notifyDir)
 	}
 	if s.ownBuild {
 		os.RemoveAll(s.buildDir)
 	}
-	return err
+	return nil
 }
 
 // cycle is one build-start-ready attempt, run in its own goroutine.
@@ -127,8 +135,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopWatch()
-	for _, sock := range s.sockets {
-		s.log.Info("listening", "name", sock.Name, "network", sock.Network, "addr", sock.Addr)
+	for _, a := range s.Addrs() {
+		s.log.Info("listening", "name", a.Name, "network", a.Network, "addr", a.Addr)
 	}
 	var (
 		current *child
@@ -170,7 +178,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				<-running.done
 			}
 			if current != nil {
-				s.stop(current, s.log)
+				s.stop(current, false)
 			}
 			s.drains.Wait()
 			s.log.Info("stopped")
@@ -194,9 +202,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-currentDone:
 			if !current.stopping.Load() {
 				s.log.Error("child exited; waiting for a change to restart it", "pid", current.pid, "status", current.exitStatus())
-				if current.binary != "" {
-					os.Remove(current.binary)
-				}
+				s.reap(current)
 			}
 			current = nil
 		}
@@ -240,10 +246,10 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 	}
 	if !inheritFDs && current != nil {
 		// Stop-then-start: the app binds the port itself.
-		s.stop(current, s.log)
+		s.stop(current, false)
 	}
 	r.swapStart = time.Now()
-	ch, err := s.startChild(gen, argv, binary)
+	ch, err := s.startChild(ctx, gen, argv, binary, current)
 	if err != nil {
 		r.err = err
 		if binary != "" {
@@ -257,6 +263,9 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 		s.kill(ch)
 		r.err = err
 		return r
+	}
+	if s.sockets != nil {
+		s.sockets.promote(ch.socks)
 	}
 	r.child, r.readyVia = ch, via
 	return r
@@ -285,7 +294,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 		s.drains.Add(1)
 		go func() {
 			defer s.drains.Done()
-			s.stop(old, s.log)
+			s.stop(old, true)
 		}()
 	}
 	s.log.Info("swapped", "change", r.reason, "old_pid", pidOf(current), "new_pid", r.child.pid,

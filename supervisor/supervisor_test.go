@@ -96,7 +96,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		t.Fatal(err)
 	}
 	h.s = s
-	h.url = "http://" + s.Sockets()[0].Addr + "/"
+	h.url = "http://" + s.Addrs()[0].Addr + "/"
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.runErr <- s.Run(ctx) }()
@@ -184,11 +184,13 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	fd := h.s.Sockets()[0].fd
 	for i := 0; i < 5; i++ {
 		h.s.Reload("test")
 		h.waitReady()
 		h.log.wait(t, &h.logFrom, "child exited")
+		h.s.sockets.mu.Lock()
+		fd := h.s.sockets.gs[0].serving.fd
+		h.s.sockets.mu.Unlock()
 		nb, err := nonblocking(fd)
 		if err != nil || !nb {
 			t.Fatalf("after swap %d the shared socket is not O_NONBLOCK (%v)", i+1, err)

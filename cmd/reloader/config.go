@@ -32,6 +32,7 @@ type configKey struct {
 var configKeys = []configKey{
 	{"listen", "listen", "l", []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, unix:/PATH, optionally NAME=ADDR"},
 	{"command", "", "", []string{}, "the app to run (after -- on the command line)"},
+	{"steering", "steering", "", true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
 	{"reuseport", "reuseport", "", false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
 	{"watch.enabled", "watch", "", true, "rebuild and swap when sources change"},
 	{"watch.root", "watch-root", "", "", "directory to watch (default: the module root)"},

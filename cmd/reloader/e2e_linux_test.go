@@ -127,7 +127,8 @@ func checkStock(t *testing.T, name string, res *loadResult) {
 }
 
 func TestReadinessWithoutNotify(t *testing.T) {
-	s, res := runEdits(t, "nonotify", 3)
+	// The stock server never sends READY=1 and links no sender.
+	s, res := runEdits(t, "stock", 3)
 	if res.failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
@@ -237,4 +238,20 @@ func TestPlainCommandRestartsOnChange(t *testing.T) {
 	}
 	waitPid(t, s.url, s.pids[1])
 	s.shutdown()
+}
+
+// The README's first command: reloader in the repository root runs
+// examples/hello from the root .reloader.toml. The port is overridden so
+// the test does not depend on 8080 being free.
+func TestRootConfigServesTheExample(t *testing.T) {
+	addr := freePort(t)
+	r := startReloader(t, repoRoot(t), "-l", "http="+addr, "--watch=false")
+	r.waitLine(0, reReady, 120*time.Second)
+	body, err := get("http://" + addr + "/")
+	if err != nil || !strings.HasPrefix(body, "hello from reloader version=") {
+		t.Fatalf("GET / = %q, %v", body, err)
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit code %d after SIGINT", code)
+	}
 }

@@ -99,6 +99,7 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		return c, fmt.Errorf("listen: %w", err)
 	}
 	c.ReusePort = v.GetBool("reuseport")
+	c.NoSteering = !v.GetBool("steering")
 	c.Watch = v.GetBool("watch.enabled")
 	c.WatchRoot = v.GetString("watch.root")
 	c.Debug = v.GetBool("build.debug")

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package supervisor
+
+func attachSteering(fd, index int) error { return errNoSteering }
+
+func acceptQueueLen(fd int) (int, error) { return 0, errNoSteering }
+
+func listenersOn(addr string) (int, error) { return 0, errNoSteering }
