@@ -13,14 +13,14 @@ var ErrBadAddress = errors.New("supervisor: bad listen address")
 
 // Address is one socket the supervisor owns, as written after -l/--listen.
 //
-// The accepted forms are "host:port", ":port", "[::1]:port" and
-// "unix:/path/app.sock", each optionally prefixed by "NAME=", which names the
-// socket in LISTEN_FDNAMES.
+// The accepted forms are "host:port", ":port", "[::1]:port" (TCP),
+// "udp:host:port" (a datagram socket) and "unix:/path/app.sock", each
+// optionally prefixed by "NAME=", which names the socket in LISTEN_FDNAMES.
 type Address struct {
 	// Name goes into LISTEN_FDNAMES. Empty means the name go-systemd gives
 	// an unnamed fd: "LISTEN_FD_3" for the first socket, and so on.
 	Name string
-	// Network is "tcp" or "unix".
+	// Network is "tcp", "udp" or "unix".
 	Network string
 	// Addr is "host:port" for tcp, or the socket path for unix.
 	Addr string
@@ -29,8 +29,8 @@ type Address struct {
 // String returns the address in the form ParseAddress accepts.
 func (a Address) String() string {
 	s := a.Addr
-	if a.Network == "unix" {
-		s = "unix:" + a.Addr
+	if a.Network != "tcp" {
+		s = a.Network + ":" + a.Addr
 	}
 	if a.Name != "" {
 		s = a.Name + "=" + s
@@ -75,6 +75,12 @@ func ParseAddress(s string) (Address, error) {
 		a.Network, a.Addr = "unix", path
 		return a, nil
 	}
+	a.Network = "tcp"
+	if hp, ok := strings.CutPrefix(rest, "udp:"); ok {
+		a.Network, rest = "udp", hp
+	} else if hp, ok := strings.CutPrefix(rest, "tcp:"); ok {
+		rest = hp
+	}
 	host, port, err := net.SplitHostPort(rest)
 	if err != nil {
 		return bad(strings.TrimPrefix(err.Error(), "address "+rest+": "))
@@ -89,7 +95,7 @@ func ParseAddress(s string) (Address, error) {
 			return bad("host " + strconv.Quote(host) + " is not an IP address or host name")
 		}
 	}
-	a.Network, a.Addr = "tcp", net.JoinHostPort(host, port)
+	a.Addr = net.JoinHostPort(host, port)
 	return a, nil
 }
 

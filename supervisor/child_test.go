@@ -33,6 +33,9 @@ func runTestChild() {
 	if mode == "exit" {
 		os.Exit(3)
 	}
+	if mode == "udpecho" {
+		runUDPEcho()
+	}
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
 	}
@@ -95,4 +98,35 @@ func runTestChild() {
 	srv.Serve(ln)
 	close(served)
 	select {}
+}
+
+// runUDPEcho answers every datagram on fd 3 with "pid=N: " and the payload,
+// and exits on SIGTERM.
+func runUDPEcho() {
+	pc, err := net.FilePacketConn(os.NewFile(3, "udp"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test child:", err)
+		os.Exit(2)
+	}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		<-sig
+		os.Exit(0)
+	}()
+	if path := os.Getenv("NOTIFY_SOCKET"); path != "" {
+		if c, err := net.Dial("unixgram", path); err == nil {
+			c.Write([]byte("READY=1"))
+			c.Close()
+		}
+	}
+	buf := make([]byte, 1500)
+	prefix := fmt.Sprintf("pid=%d: ", os.Getpid())
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			os.Exit(0)
+		}
+		pc.WriteTo(append([]byte(prefix), buf[:n]...), from)
+	}
 }

@@ -23,6 +23,20 @@ const (
 	ReadyDelay ReadyMode = "delay"
 )
 
+// RestartMode says how a new child replaces the serving one.
+type RestartMode string
+
+const (
+	// RestartOverlap starts the new child while the old one serves and
+	// stops the old one once the new one is ready. The default.
+	RestartOverlap RestartMode = "overlap"
+	// RestartSequential stops the old child's process group, waits until
+	// it is gone, then starts the new child: for apps that cannot run
+	// twice at once (a file lock, a port they bind themselves). Requests
+	// wait in the kernel queue of supervisor-owned sockets meanwhile.
+	RestartSequential RestartMode = "sequential"
+)
+
 // ErrConfig is wrapped by every configuration error from New.
 var ErrConfig = errors.New("supervisor: bad config")
 
@@ -72,6 +86,8 @@ type Config struct {
 	StopSignal os.Signal
 	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means 5s.
 	StopTimeout time.Duration
+	// Restart is the restart mode. "" means RestartOverlap.
+	Restart RestartMode
 	// Ready is the readiness mode. "" means ReadyAuto.
 	Ready ReadyMode
 	// ReadyTimeout bounds the wait for READY=1 in ReadyNotify mode, and for
@@ -105,6 +121,13 @@ func (c Config) withDefaults() (Config, error) {
 	case ReadyAuto, ReadyNotify, ReadyDelay:
 	default:
 		return c, fmt.Errorf("%w: ready: %q is not auto, notify or delay", ErrConfig, c.Ready)
+	}
+	switch c.Restart {
+	case "":
+		c.Restart = RestartOverlap
+	case RestartOverlap, RestartSequential:
+	default:
+		return c, fmt.Errorf("%w: restart: %q is not overlap or sequential", ErrConfig, c.Restart)
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = 30 * time.Second

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -24,9 +25,9 @@ const (
 // member is one listening socket: in steering mode, one generation's socket
 // in the address's SO_REUSEPORT group; otherwise the one shared socket.
 type member struct {
-	ln    net.Listener
-	fd    int // CLOEXEC dup handed to children
-	users int // started children using it
+	ln    io.Closer // a net.Listener, or a net.PacketConn for udp
+	fd    int       // CLOEXEC dup handed to children
+	users int       // started children using it
 }
 
 func (m *member) close() {
@@ -77,12 +78,12 @@ func openGroup(ctx context.Context, a Address, opts ListenOptions, steer bool, l
 	if steer {
 		o := opts
 		o.ReusePort = true
-		ln, fd, err := listenFD(ctx, a, o)
+		ln, fd, bound, err := listenFD(ctx, a, o)
 		if err != nil {
 			return nil, err
 		}
 		m := &member{ln: ln, fd: fd}
-		sg.Address.Addr = ln.Addr().String()
+		sg.Address.Addr = bound
 		if err := attachSteering(fd, 0); err != nil {
 			log.Warn("connection steering unavailable; using one shared socket", "addr", sg.Addr, "err", err)
 			m.close()
@@ -94,13 +95,11 @@ func openGroup(ctx context.Context, a Address, opts ListenOptions, steer bool, l
 			return sg, nil
 		}
 	}
-	ln, fd, err := listenFD(ctx, sg.Address, opts)
+	ln, fd, bound, err := listenFD(ctx, sg.Address, opts)
 	if err != nil {
 		return nil, err
 	}
-	if a.Network == "tcp" {
-		sg.Address.Addr = ln.Addr().String()
-	}
+	sg.Address.Addr = bound
 	m := &member{ln: ln, fd: fd}
 	sg.members = []*member{m}
 	sg.serving = m
@@ -138,7 +137,7 @@ func (g *groups) acquire(ctx context.Context, servingAlive bool) ([]*member, err
 		if sg.steer && servingAlive {
 			// Sockets that joined since our last change sit before ours.
 			g.checkMembersLocked(sg)
-			ln, fd, err := listenFD(ctx, sg.Address, sg.opts)
+			ln, fd, _, err := listenFD(ctx, sg.Address, sg.opts)
 			if err != nil {
 				g.releaseLocked(out)
 				return nil, err

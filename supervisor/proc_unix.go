@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // inheritFDs reports whether children can inherit the supervisor's sockets.
@@ -54,6 +55,21 @@ func signalGroup(pid int, sig os.Signal) error {
 }
 
 func killGroup(pid int) error { return signalGroup(pid, syscall.SIGKILL) }
+
+// waitGroupGone waits until no process is left in process group pgid, at
+// most timeout. The kernel offers no event for that, so it polls.
+func waitGroupGone(pgid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // ParseSignal accepts "SIGTERM", "TERM", "term" or a number such as "15".
 func ParseSignal(s string) (os.Signal, error) {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // inheritFDs is false: Windows has no fd inheritance, so the supervisor
@@ -34,6 +35,9 @@ func signalGroup(pid int, sig os.Signal) error {
 }
 
 func killGroup(pid int) error { return signalGroup(pid, os.Kill) }
+
+// waitGroupGone: Windows children have exited once Wait returns.
+func waitGroupGone(int, time.Duration) bool { return true }
 
 func childSysProcAttr() *syscall.SysProcAttr { return nil }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 )
 
@@ -27,25 +28,45 @@ func (e *ListenError) Error() string {
 
 func (e *ListenError) Unwrap() error { return e.Err }
 
-// listenFD opens a listener for a and a CLOEXEC dup of its fd for children.
-func listenFD(ctx context.Context, a Address, opts ListenOptions) (net.Listener, int, error) {
+// listenFD opens a socket for a (a listener, or for udp a bound datagram
+// socket) and a CLOEXEC dup of its fd for children. It returns the bound
+// address, with the port chosen for ":0".
+func listenFD(ctx context.Context, a Address, opts ListenOptions) (io.Closer, int, string, error) {
 	lc := net.ListenConfig{Control: controlFunc(opts)}
 	// MPTCP listeners (Go 1.24+ default on Linux) reject some socket
 	// options; children get a plain TCP socket.
 	lc.SetMultipathTCP(false)
 	if a.Network == "unix" {
 		if err := removeStaleUnixSocket(a.Addr); err != nil {
-			return nil, -1, &ListenError{a, err}
+			return nil, -1, "", &ListenError{a, err}
 		}
 	}
-	ln, err := lc.Listen(ctx, a.Network, a.Addr)
-	if err != nil {
-		return nil, -1, &ListenError{a, errors.Unwrap(err)}
+	var (
+		sock  io.Closer
+		bound string
+		err   error
+	)
+	if a.Network == "udp" {
+		var pc net.PacketConn
+		if pc, err = lc.ListenPacket(ctx, "udp", a.Addr); err == nil {
+			sock, bound = pc, pc.LocalAddr().String()
+		}
+	} else {
+		var ln net.Listener
+		if ln, err = lc.Listen(ctx, a.Network, a.Addr); err == nil {
+			sock, bound = ln, ln.Addr().String()
+		}
 	}
-	fd, err := dupListenerFD(ln)
 	if err != nil {
-		ln.Close()
-		return nil, -1, &ListenError{a, err}
+		return nil, -1, "", &ListenError{a, errors.Unwrap(err)}
 	}
-	return ln, fd, nil
+	fd, err := dupFD(sock)
+	if err != nil {
+		sock.Close()
+		return nil, -1, "", &ListenError{a, err}
+	}
+	if a.Network == "unix" {
+		bound = a.Addr
+	}
+	return sock, fd, bound, nil
 }

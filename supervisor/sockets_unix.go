@@ -17,7 +17,7 @@ func controlFunc(opts ListenOptions) func(network, address string, c syscall.Raw
 		var serr error
 		err := c.Control(func(fd uintptr) {
 			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-			if serr == nil && opts.ReusePort && network != "unix" {
+			if serr == nil && opts.ReusePort && network != "unix" && network != "unixgram" {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 			}
 		})
@@ -31,13 +31,13 @@ func controlFunc(opts ListenOptions) func(network, address string, c syscall.Raw
 	}
 }
 
-// dupListenerFD duplicates the listener's fd without calling File() or Fd(),
-// which would put the shared open file description into blocking mode under
-// the feet of every child accepting on it.
-func dupListenerFD(ln net.Listener) (int, error) {
-	sc, ok := ln.(syscall.Conn)
+// dupFD duplicates the socket's fd without calling File() or Fd(), which
+// would put the shared open file description into blocking mode under the
+// feet of every child accepting on it.
+func dupFD(sock any) (int, error) {
+	sc, ok := sock.(syscall.Conn)
 	if !ok {
-		return -1, fmt.Errorf("supervisor: %T has no raw fd", ln)
+		return -1, fmt.Errorf("supervisor: %T has no raw fd", sock)
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {

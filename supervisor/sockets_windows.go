@@ -2,17 +2,14 @@
 
 package supervisor
 
-import (
-	"net"
-	"syscall"
-)
+import "syscall"
 
 func controlFunc(ListenOptions) func(network, address string, c syscall.RawConn) error {
 	return nil
 }
 
 // Windows has no fd inheritance: the supervisor holds no fd for children.
-func dupListenerFD(net.Listener) (int, error) { return -1, nil }
+func dupFD(any) (int, error) { return -1, nil }
 
 func closeFD(int) {}
 

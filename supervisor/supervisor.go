@@ -244,9 +244,12 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 		}
 		argv = append([]string{binary}, s.gorun.Args...)
 	}
-	if !inheritFDs && current != nil {
-		// Stop-then-start: the app binds the port itself.
+	if current != nil && (!inheritFDs || s.cfg.Restart == RestartSequential) {
+		// Stop-then-start: the app cannot run twice, or binds its port itself.
 		s.stop(current, false)
+		if !waitGroupGone(current.pid, s.cfg.StopTimeout) {
+			s.log.Warn("old process group still has members; starting the new child anyway", "pgid", current.pid)
+		}
 	}
 	r.swapStart = time.Now()
 	ch, err := s.startChild(ctx, gen, argv, binary, current)
@@ -288,7 +291,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 		return current
 	}
 	s.log.Info("child ready", "pid", r.child.pid, "gen", r.gen, "via", r.readyVia, "ready_time", time.Since(r.swapStart).Round(time.Millisecond))
-	if current != nil {
+	if current.alive() {
 		old := current
 		old.stopping.Store(true)
 		s.drains.Add(1)

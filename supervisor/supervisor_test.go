@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -83,13 +84,19 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
+	return newHarnessMode(t, cfg, "serve")
+}
+
+func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 	t.Helper()
 	h := &harness{t: t, log: &logSink{more: make(chan struct{}, 1)}, runErr: make(chan error, 1)}
 	h.mode = filepath.Join(t.TempDir(), "mode")
-	h.setMode("serve")
+	h.setMode(mode)
 	cfg.Command = []string{os.Args[0]}
 	cfg.Env = append(cfg.Env, childModeEnv+"="+h.mode)
-	cfg.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
+	if cfg.Listen == nil {
+		cfg.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
+	}
 	cfg.Logger = slog.New(h.log)
 	s, err := New(context.Background(), cfg)
 	if err != nil {
@@ -239,5 +246,60 @@ func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	exited := h.log.wait(t, &h.logFrom, "child exited")
 	if !strings.Contains(exited["status"], "killed") {
 		t.Errorf("stubborn child status %q, want killed", exited["status"])
+	}
+}
+
+func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
+	h := newHarness(t, Config{Restart: RestartSequential})
+	first := h.waitReady()["pid"]
+	h.s.Reload("test")
+	exited := h.log.wait(t, &h.logFrom, "child exited")
+	if exited["pid"] != first {
+		t.Fatalf("first exit is pid %s, want the old child %s", exited["pid"], first)
+	}
+	started := h.log.wait(t, &h.logFrom, "child started")
+	h.waitReady()
+	if started["pid"] == first {
+		t.Errorf("no new child")
+	}
+	if body := get(t, h.url); !strings.Contains(body, "pid="+started["pid"]+" ") {
+		t.Errorf("served by %q, want %s", body, started["pid"])
+	}
+}
+
+func TestUDPSocketAnswersAcrossSwaps(t *testing.T) {
+	h := newHarnessMode(t, Config{Listen: []Address{{Name: "dns", Network: "udp", Addr: "127.0.0.1:0"}}}, "udpecho")
+	h.waitReady()
+	conn, err := net.Dial("udp", h.s.Addrs()[0].Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pids := map[string]bool{}
+	buf := make([]byte, 1500)
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 20; j++ {
+			msg := fmt.Sprintf("ping %d.%d", i, j)
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := conn.Write([]byte(msg)); err != nil {
+				t.Fatal(err)
+			}
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("%s: %v", msg, err)
+			}
+			reply := string(buf[:n])
+			pid, rest, _ := strings.Cut(reply, ": ")
+			if rest != msg {
+				t.Fatalf("reply %q to %q", reply, msg)
+			}
+			pids[pid] = true
+		}
+		h.s.Reload("test")
+		h.waitReady()
+		h.log.wait(t, &h.logFrom, "child exited")
+	}
+	if len(pids) < 3 {
+		t.Errorf("answers came from %d children, want 3: %v", len(pids), pids)
 	}
 }

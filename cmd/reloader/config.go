@@ -30,7 +30,7 @@ type configKey struct {
 }
 
 var configKeys = []configKey{
-	{"listen", "listen", "l", []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, unix:/PATH, optionally NAME=ADDR"},
+	{"listen", "listen", "l", []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR"},
 	{"command", "", "", []string{}, "the app to run (after -- on the command line)"},
 	{"steering", "steering", "", true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
 	{"reuseport", "reuseport", "", false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
@@ -40,6 +40,7 @@ var configKeys = []configKey{
 	{"build.debug", "debug", "", false, "keep DWARF in builds for delve (slower links)"},
 	{"run.stop_signal", "stop-signal", "", "SIGTERM", "signal sent to the old child's process group"},
 	{"run.stop_timeout", "stop-timeout", "", "5s", "wait after the stop signal before SIGKILL"},
+	{"run.restart", "restart", "", "overlap", "overlap (start the new child, then stop the old) or sequential (stop, then start)"},
 	{"run.ready", "ready", "", "auto", "readiness: auto (READY=1, or up for ready_delay), notify (READY=1 only) or delay"},
 	{"run.ready_timeout", "ready-timeout", "", "30s", "longest wait for a new child to be ready"},
 	{"run.ready_delay", "ready-delay", "", "500ms", "how long a child without READY=1 must stay up to count as ready"},

@@ -245,11 +245,17 @@ func TestPlainCommandRestartsOnChange(t *testing.T) {
 // the test does not depend on 8080 being free.
 func TestRootConfigServesTheExample(t *testing.T) {
 	addr := freePort(t)
+	// listenfd matches the inherited socket by address (or name): tell the
+	// example which address reloader owns.
+	t.Setenv("ADDR", addr)
 	r := startReloader(t, repoRoot(t), "-l", "http="+addr, "--watch=false")
 	r.waitLine(0, reReady, 120*time.Second)
 	body, err := get("http://" + addr + "/")
 	if err != nil || !strings.HasPrefix(body, "hello from reloader version=") {
 		t.Fatalf("GET / = %q, %v", body, err)
+	}
+	if strings.Contains(r.output(), "127.0.0.1:8080") {
+		t.Error("the example bound its default address instead of the inherited socket")
 	}
 	if code := r.stop(syscall.SIGINT); code != 0 {
 		t.Errorf("exit code %d after SIGINT", code)

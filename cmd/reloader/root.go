@@ -117,6 +117,7 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		return c, fmt.Errorf("%w: run.stop_signal: %w", errConfigFile, err)
 	}
 	c.Ready = supervisor.ReadyMode(v.GetString("run.ready"))
+	c.Restart = supervisor.RestartMode(v.GetString("run.restart"))
 	if c.Logger, err = newLogger(io, v.GetString("log.level"), v.GetString("log.format")); err != nil {
 		return c, err
 	}
