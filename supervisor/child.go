@@ -30,6 +30,7 @@ type child struct {
 	binary  string    // built binary to remove when the child is gone; "" if none
 	socks   []*member // the sockets at fds 3, 4, ...
 	exe     string    // the app's executable
+	started time.Time
 	done    chan struct{}
 	state   *os.ProcessState // set before done is closed
 	waitErr error
@@ -60,7 +61,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	var socks []*member
 	if s.sockets != nil {
 		var err error
-		if socks, err = s.sockets.acquire(ctx, current.alive()); err != nil {
+		if socks, err = s.sockets.acquire(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -89,7 +90,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), done: make(chan struct{})}
+	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
@@ -185,7 +186,7 @@ func (c *child) alive() bool {
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain && s.sockets != nil {
-		if steered, left := s.sockets.drainQueues(c.socks); steered {
+		if steered, left := s.sockets.drainQueues(c.socks, s.handoff.Load()); steered {
 			if left == 0 {
 				s.log.Info("old accept queue empty; sending stop signal", "pid", c.pid)
 			} else {

@@ -57,6 +57,9 @@ type Config struct {
 	// Listen lists the sockets handed to every child, from fd 3. Empty
 	// means none: the app binds its own ports.
 	Listen []Address
+	// Inherited sockets come before the Listen ones, from fd 3. nil means
+	// none.
+	Inherited []InheritedSocket
 	// NoSteering turns connection steering off. By default, on Linux, each
 	// child generation gets its own SO_REUSEPORT socket on each TCP address
 	// and a classic BPF program steers new connections to the ready child,
@@ -86,6 +89,15 @@ type Config struct {
 	StopSignal os.Signal
 	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means 5s.
 	StopTimeout time.Duration
+	// RestartOnCrash restarts a child that exits on its own, after a
+	// backoff that doubles from CrashBackoff up to CrashBackoffMax and resets
+	// once a child has stayed up for CrashBackoffMax. When false (the
+	// development default), a crashed child waits for the next change.
+	RestartOnCrash bool
+	// CrashBackoff is the first restart delay. 0 means 100ms.
+	CrashBackoff time.Duration
+	// CrashBackoffMax caps the restart delay. 0 means 30s.
+	CrashBackoffMax time.Duration
 	// Restart is the restart mode. "" means RestartOverlap.
 	Restart RestartMode
 	// Ready is the readiness mode. "" means ReadyAuto.
@@ -128,6 +140,12 @@ func (c Config) withDefaults() (Config, error) {
 	case RestartOverlap, RestartSequential:
 	default:
 		return c, fmt.Errorf("%w: restart: %q is not overlap or sequential", ErrConfig, c.Restart)
+	}
+	if c.CrashBackoff == 0 {
+		c.CrashBackoff = 100 * time.Millisecond
+	}
+	if c.CrashBackoffMax == 0 {
+		c.CrashBackoffMax = 30 * time.Second
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = 30 * time.Second

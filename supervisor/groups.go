@@ -28,6 +28,9 @@ type member struct {
 	ln    io.Closer // a net.Listener, or a net.PacketConn for udp
 	fd    int       // CLOEXEC dup handed to children
 	users int       // started children using it
+	// inherited holds a use for the process a Busy inherited socket came
+	// from, until ReleaseInherited.
+	inherited bool
 }
 
 func (m *member) close() {
@@ -61,16 +64,7 @@ type groups struct {
 // reuseport group with a steering program; where that is unavailable the
 // address falls back to one shared socket, and the log says so once.
 func openGroups(ctx context.Context, addrs []Address, opts ListenOptions, steer bool, log *slog.Logger) (*groups, error) {
-	g := &groups{log: log}
-	for _, a := range addrs {
-		sg, err := openGroup(ctx, a, opts, steer && a.Network == "tcp", log)
-		if err != nil {
-			g.close()
-			return nil, err
-		}
-		g.gs = append(g.gs, sg)
-	}
-	return g, nil
+	return openAll(ctx, Config{Listen: addrs, ReusePort: opts.ReusePort, NoSteering: !steer}, log)
 }
 
 func openGroup(ctx context.Context, a Address, opts ListenOptions, steer bool, log *slog.Logger) (*sockGroup, error) {
@@ -125,16 +119,16 @@ func (g *groups) names() string {
 }
 
 // acquire picks the sockets of a new child. A steered address gets a new
-// socket while a child is serving on the current one (the steering program
+// socket while a child is using the serving one (the steering program
 // keeps it from receiving anything yet); otherwise the child takes over the
 // serving socket, with whatever is queued on it.
-func (g *groups) acquire(ctx context.Context, servingAlive bool) ([]*member, error) {
+func (g *groups) acquire(ctx context.Context) ([]*member, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []*member
 	for _, sg := range g.gs {
 		m := sg.serving
-		if sg.steer && servingAlive {
+		if sg.steer && m.users > 0 {
 			// Sockets that joined since our last change sit before ours.
 			g.checkMembersLocked(sg)
 			ln, fd, _, err := listenFD(ctx, sg.Address, sg.opts)
@@ -195,11 +189,11 @@ func (g *groups) steerLocked(sg *sockGroup) {
 // sockets are empty, with a bound and a grace on either side, so that the
 // stop signal finds no connection it would drop. It returns the queue
 // length left (0 when drained).
-func (g *groups) drainQueues(ms []*member) (steered bool, left int) {
+func (g *groups) drainQueues(ms []*member, all bool) (steered bool, left int) {
 	g.mu.Lock()
 	var old []*member
 	for i, sg := range g.gs {
-		if sg.steer && i < len(ms) && ms[i] != sg.serving {
+		if sg.steer && i < len(ms) && (all || ms[i] != sg.serving) {
 			old = append(old, ms[i])
 		}
 	}
@@ -238,13 +232,19 @@ func (g *groups) release(ms []*member) {
 
 func (g *groups) releaseLocked(ms []*member) {
 	for i, m := range ms {
-		m.users--
-		sg := g.gs[i]
-		if m.users > 0 || m == sg.serving {
-			continue
+		if m != nil {
+			g.releaseOne(i, m)
 		}
-		g.removeLocked(sg, m)
 	}
+}
+
+func (g *groups) releaseOne(i int, m *member) {
+	m.users--
+	sg := g.gs[i]
+	if m.users > 0 || m == sg.serving {
+		return
+	}
+	g.removeLocked(sg, m)
 }
 
 // removeLocked closes m, which leaves the kernel's group: the last member

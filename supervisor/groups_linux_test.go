@@ -33,7 +33,14 @@ func TestUnixSocketsStayShared(t *testing.T) {
 	if !g.gs[0].steer || g.gs[1].steer {
 		t.Fatalf("steer tcp=%v unix=%v, want true false", g.gs[0].steer, g.gs[1].steer)
 	}
-	ms, err := g.acquire(context.Background(), true)
+	first, err := g.acquire(context.Background()) // the first child takes the serving sockets
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0] != g.gs[0].serving || first[1] != g.gs[1].serving {
+		t.Fatal("the first child must get the serving sockets")
+	}
+	ms, err := g.acquire(context.Background()) // a child serves: the next gets its own tcp socket
 	if err != nil {
 		t.Fatal(err)
 	}

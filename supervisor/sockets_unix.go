@@ -95,3 +95,9 @@ func removeStaleUnixSocket(path string) error {
 	}
 	return nil
 }
+
+// reusePortSet reports whether SO_REUSEPORT is set on fd.
+func reusePortSet(fd int) bool {
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT)
+	return err == nil && v != 0
+}

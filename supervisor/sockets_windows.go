@@ -16,3 +16,5 @@ func closeFD(int) {}
 func nonblocking(int) (bool, error) { return true, nil }
 
 func removeStaleUnixSocket(string) error { return nil }
+
+func reusePortSet(int) bool { return false }

@@ -28,6 +28,9 @@ type Supervisor struct {
 	ownBuild  bool // buildDir is ours to remove
 	reload    chan string
 	drains    sync.WaitGroup
+	handoff   atomic.Bool
+	ready     chan struct{} // closed when the first child is ready
+	readyOnce sync.Once
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -38,7 +41,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1)}
+	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{})}
 	if s.dir, err = filepath.Abs(cmpOr(cfg.Dir, ".")); err != nil {
 		return nil, fmt.Errorf("supervisor: dir: %w", err)
 	}
@@ -56,7 +59,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	if inheritFDs {
-		s.sockets, err = openGroups(ctx, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort}, !cfg.NoSteering, s.log)
+		s.sockets, err = openAll(ctx, cfg, s.log)
 		if err != nil {
 			return nil, err
 		}
@@ -143,6 +146,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		running *cycle
 		pending string
 		gen     int
+		crashes crashLoop
 	)
 	start := func(reason string) {
 		gen++
@@ -171,6 +175,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		if running != nil {
 			cycleDone = running.done
 		}
+		restart := crashes.timer()
 		select {
 		case <-ctx.Done():
 			if running != nil {
@@ -178,7 +183,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				<-running.done
 			}
 			if current != nil {
-				s.stop(current, false)
+				s.stop(current, s.handoff.Load())
 			}
 			s.drains.Wait()
 			s.log.Info("stopped")
@@ -194,6 +199,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case r := <-cycleDone:
 			running = nil
 			current = s.finishCycle(r, current)
+			if current == nil && r.err != nil && s.cfg.RestartOnCrash && !errors.Is(r.err, context.Canceled) && pending == "" {
+				delay := crashes.crashed(r.swapStart, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
+				s.log.Error("child crashed; restarting after backoff", "crashes", crashes.count, "backoff", delay)
+			}
 			if pending != "" {
 				reason := pending
 				pending = ""
@@ -201,10 +210,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			}
 		case <-currentDone:
 			if !current.stopping.Load() {
-				s.log.Error("child exited; waiting for a change to restart it", "pid", current.pid, "status", current.exitStatus())
 				s.reap(current)
+				if s.cfg.RestartOnCrash {
+					delay := crashes.crashed(current.started, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
+					s.log.Error("child crashed; restarting after backoff", "pid", current.pid, "status", current.exitStatus(),
+						"crashes", crashes.count, "backoff", delay)
+				} else {
+					s.log.Error("child exited; waiting for a change to restart it", "pid", current.pid, "status", current.exitStatus())
+				}
 			}
 			current = nil
+		case <-restart:
+			crashes.fired()
+			trigger("restart after crash")
 		}
 	}
 }
@@ -290,6 +308,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 		s.log.Error("new child failed; still serving the previous child", "pid", pidOf(current), "err", r.err)
 		return current
 	}
+	s.readyOnce.Do(func() { close(s.ready) })
 	s.log.Info("child ready", "pid", r.child.pid, "gen", r.gen, "via", r.readyVia, "ready_time", time.Since(r.swapStart).Round(time.Millisecond))
 	if current.alive() {
 		old := current

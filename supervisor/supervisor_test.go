@@ -56,7 +56,7 @@ func (l *logSink) wait(t *testing.T, from *int, msg string) map[string]string {
 		l.mu.Lock()
 		for ; *from < len(l.recs); *from++ {
 			if r := l.recs[*from]; r.Message == msg {
-				attrs := map[string]string{}
+				attrs := map[string]string{"_time": r.Time.Format(time.RFC3339Nano)}
 				r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
 				*from++
 				l.mu.Unlock()
