@@ -21,7 +21,7 @@ func advise(r *Report, port uint16) {
 		for _, h := range r.Holders {
 			switch {
 			case h.Stale:
-				add("pid %d is a child left behind by an earlier reloader run in this directory: `reloader --kill-stale` (or `reloader port --kill-stale %s`) ends its process group.", h.PID, r.Addr)
+				add("pid %d is a child left behind by an earlier reloader run in this directory: `reloader port --kill-stale %s` ends its process group.", h.PID, r.Addr)
 			case h.Child != nil:
 				add("pid %d is the child of reloader pid %d, still running in this directory: stop that reloader (Ctrl-C) or use another port.", h.PID, h.Child.Owner)
 			case h.PID != 0:

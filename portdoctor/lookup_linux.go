@@ -202,5 +202,5 @@ func cmdline(pid int) string {
 	if err != nil {
 		return ""
 	}
-	return strings.Join(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), " ")
+	return joinArgs(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"))
 }

@@ -121,3 +121,14 @@ func TestNoTwRecycleRecommendation(t *testing.T) {
 		t.Errorf("TIME_WAIT advice lacks SO_REUSEADDR:\n%s", texts[0])
 	}
 }
+
+func TestJoinArgsAndShorten(t *testing.T) {
+	got := joinArgs([]string{"python3", "-c", "import x\nprint(1)", "", "a b", "plain"})
+	want := `python3 -c "import x\nprint(1)" "" "a b" plain`
+	if got != want {
+		t.Errorf("joinArgs = %s, want %s", got, want)
+	}
+	if s := shorten(strings.Repeat("x", 200), 120); len(s) != 120 || !strings.HasSuffix(s, "...") {
+		t.Errorf("shorten = %q", s)
+	}
+}

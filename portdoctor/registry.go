@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -50,11 +51,15 @@ func running(pid int, start uint64) bool {
 // os.UserCacheDir() when XDG_RUNTIME_DIR is unset; <hash> is derived from
 // Dir. Writes replace the file atomically; two reloader runs recording in
 // the same directory at the same instant may lose one record.
+//
+// A Registry serializes its own updates; it must not be copied after use.
 type Registry struct {
 	// Dir is the absolute working directory the records belong to.
 	Dir string
 	// Path is the record file.
 	Path string
+
+	mu sync.Mutex
 }
 
 type registryFile struct {
@@ -134,6 +139,8 @@ func (r *Registry) Remove(pid int) error {
 }
 
 func (r *Registry) update(add func([]Child) []Child, pid int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	old, err := r.Children()
 	if err != nil {
 		old = nil // a corrupt file is replaced

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Report is the diagnosis of one address. Diagnose and Wrap fill it.
@@ -121,7 +123,7 @@ func (r *Report) Summary() string {
 			s += fmt.Sprintf(", a child of reloader pid %d running in this directory", h.Child.Owner)
 		}
 		if h.Cmdline != "" {
-			s += ": " + h.Cmdline
+			s += ": " + shorten(h.Cmdline, 120)
 		}
 		if n := len(r.Holders) - 1; n > 0 {
 			s += fmt.Sprintf(" (and %d more)", n)
@@ -167,8 +169,16 @@ func (r *Report) String() string {
 // Format writes the diagnosis: the summary line, then the details and what
 // to do, one item per line.
 func (r *Report) Format(w io.Writer) error {
+	if _, err := io.WriteString(w, r.Summary()+"\n"); err != nil {
+		return err
+	}
+	return r.FormatDetails(w)
+}
+
+// FormatDetails writes the diagnosis without the summary line, for a
+// caller that has already printed it (as the Error of a BindError).
+func (r *Report) FormatDetails(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString(r.Summary() + "\n")
 	if r.BindErr != nil {
 		fmt.Fprintf(&b, "  error:     %s%s\n", r.bindMessage(), r.errnoTag())
 	}
@@ -206,6 +216,28 @@ func (r *Report) Format(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// joinArgs joins a command line for one line of text: arguments that are
+// empty or hold spaces, quotes or control characters are quoted.
+func joinArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '"' || r == '\'' }) {
+			q[i] = strconv.Quote(a)
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// shorten cuts s to at most n runes, marking the cut with "...".
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-3]) + "..."
 }
 
 func plural(n int, one, many string) string {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reloader-dev/reloader/portdoctor"
 )
 
 // Supervisor owns the listening sockets and runs one generation of the app
@@ -28,6 +30,7 @@ type Supervisor struct {
 	ownBuild  bool // buildDir is ours to remove
 	reload    chan string
 	drains    sync.WaitGroup
+	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -42,6 +45,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if s.dir, err = filepath.Abs(cmpOr(cfg.Dir, ".")); err != nil {
 		return nil, fmt.Errorf("supervisor: dir: %w", err)
 	}
+	s.children, _ = portdoctor.OpenRegistry(s.dir)
 	if s.gorun, s.isGoRun, err = ParseGoRun(cfg.Command); err != nil {
 		return nil, err
 	}
