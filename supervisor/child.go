@@ -94,8 +94,10 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
+	s.recordChild(c.pid, argv)
 	go func() {
 		c.state, c.waitErr = proc.Wait()
+		s.forgetChild(c.pid)
 		if c.notify != nil {
 			c.notify.Close()
 		}

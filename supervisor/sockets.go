@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+
+	"github.com/reloader-dev/reloader/portdoctor"
 )
 
 // ListenOptions tune how sockets are opened. The zero value sets
@@ -58,7 +60,7 @@ func listenFD(ctx context.Context, a Address, opts ListenOptions) (io.Closer, in
 		}
 	}
 	if err != nil {
-		return nil, -1, "", &ListenError{a, errors.Unwrap(err)}
+		return nil, -1, "", &ListenError{a, portdoctor.Wrap(ctx, a.Network, a.Addr, errors.Unwrap(err))}
 	}
 	fd, err := dupFD(sock)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reloader-dev/reloader/portdoctor"
 )
 
 // Supervisor owns the listening sockets and runs one generation of the app
@@ -29,8 +31,9 @@ type Supervisor struct {
 	reload    chan string
 	drains    sync.WaitGroup
 	handoff   atomic.Bool
-	ready     chan struct{} // closed when the first child is ready
+	ready     chan struct{}        // closed when the first child is ready
 	readyOnce sync.Once
+	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -45,6 +48,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if s.dir, err = filepath.Abs(cmpOr(cfg.Dir, ".")); err != nil {
 		return nil, fmt.Errorf("supervisor: dir: %w", err)
 	}
+	s.children, _ = portdoctor.OpenRegistry(s.dir)
 	if s.gorun, s.isGoRun, err = ParseGoRun(cfg.Command); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/reloader-dev/reloader/portdoctor"
 	"github.com/reloader-dev/reloader/supervisor"
 )
 
@@ -46,7 +47,15 @@ func runWithIO(ctx context.Context, args []string, io ioStreams) int {
 	if err == nil {
 		return exitOK
 	}
+	var ce *exitCodeError
+	if errors.As(err, &ce) {
+		return ce.code // the command printed its own diagnosis
+	}
 	fmt.Fprintln(io.Err, "reloader:", err)
+	var be *portdoctor.BindError
+	if errors.As(err, &be) && be.Report != nil {
+		be.Report.FormatDetails(io.Err)
+	}
 	var ue *usageError
 	if errors.As(err, &ue) || isConfigError(err) {
 		return exitUsage

@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	if mode := os.Getenv(portHelperEnv); mode != "" {
+		return runPortHelper(mode)
+	}
 	dir, err := os.MkdirTemp("", "reloader-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

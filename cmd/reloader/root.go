@@ -71,7 +71,7 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVarP(&opts.ConfigFile, "config", "c", "", "config file (default .reloader.toml in the working directory, if present)")
 	addConfigFlags(cmd.Flags())
-	cmd.AddCommand(newCmdVersion(io))
+	cmd.AddCommand(newCmdVersion(io), newCmdPort(io, nil))
 	return cmd
 }
 

@@ -1,0 +1,51 @@
+package portdoctor
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// kernelHex prints ip bytes the way /proc/net/tcp does on this host: each
+// 32-bit word in host byte order.
+func kernelHex(ip []byte) string {
+	var b strings.Builder
+	for i := 0; i < len(ip); i += 4 {
+		fmt.Fprintf(&b, "%08X", binary.NativeEndian.Uint32(ip[i:]))
+	}
+	return b.String()
+}
+
+func TestParseProcNet(t *testing.T) {
+	lo := kernelHex([]byte{127, 0, 0, 1})
+	any4 := kernelHex([]byte{0, 0, 0, 0})
+	v6, _ := hex.DecodeString("00000000000000000000000000000001")
+	table := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+		"   0: " + lo + ":1F90 " + any4 + ":0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0\n" +
+		"   1: " + lo + ":1F90 " + lo + ":D2F0 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0\n" +
+		"   2: " + lo + ":1F91 " + any4 + ":0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0 100 0 0 10 0\n"
+	es, err := parseProcNet(strings.NewReader(table), "tcp", 8080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 {
+		t.Fatalf("entries = %+v", es)
+	}
+	if e := es[0]; e.local.String() != "127.0.0.1:8080" || e.state != "LISTEN" || e.uid != 1000 || e.inode != 4242 {
+		t.Errorf("listen entry = %+v", e)
+	}
+	if e := es[1]; e.state != "TIME_WAIT" || e.inode != 0 {
+		t.Errorf("time_wait entry = %+v", e)
+	}
+	ap, err := parseHexAddr(kernelHex(v6) + ":0050")
+	if err != nil || ap.String() != "[::1]:80" {
+		t.Errorf("parseHexAddr(v6) = %v, %v", ap, err)
+	}
+	for _, bad := range []string{"0100007F", "zz:0050", "0100007F:zz"} {
+		if _, err := parseHexAddr(bad); err == nil {
+			t.Errorf("parseHexAddr(%q) succeeded", bad)
+		}
+	}
+}
