@@ -31,7 +31,7 @@ type Supervisor struct {
 	reload    chan string
 	drains    sync.WaitGroup
 	handoff   atomic.Bool
-	ready     chan struct{}        // closed when the first child is ready
+	ready     chan struct{} // closed when the first child is ready
 	readyOnce sync.Once
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 }
