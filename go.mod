@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/cloudflare/tableflip v1.2.3 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect

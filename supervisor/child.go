@@ -46,7 +46,8 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", ShimEnv:
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", ShimEnv,
+			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
 		out = append(out, kv)

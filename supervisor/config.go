@@ -73,6 +73,9 @@ type Config struct {
 	// Watch enables rebuilding on source changes. When false, only Reload
 	// (SIGHUP) swaps.
 	Watch bool
+	// WatchBinary swaps when the file Command[0] names is replaced, as a
+	// deploy that renames a new build into place does.
+	WatchBinary bool
 	// WatchRoot is the directory watched recursively. "" means the module
 	// root (the nearest go.mod above Dir), or Dir if there is none.
 	WatchRoot string

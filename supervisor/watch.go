@@ -11,14 +11,22 @@ import (
 // watch starts the watcher on the watch root, or returns a nil channel when
 // watching is off.
 func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), error) {
-	if !s.cfg.Watch {
+	opts := watcher.Options{Root: s.cfg.WatchRoot, Debounce: s.cfg.Debounce, Logger: s.log}
+	switch {
+	case s.cfg.Watch:
+		if opts.Root == "" {
+			opts.Root = moduleRoot(s.dir)
+		}
+	case s.cfg.WatchBinary:
+		bin := s.resolve(s.cfg.Command[0])
+		opts.Root = filepath.Dir(bin)
+		opts.Names, opts.Extensions = []string{filepath.Base(bin)}, []string{}
+		opts.Ignore = func(path string, isDir bool) bool { return isDir && path != opts.Root }
+	default:
 		return nil, func() {}, nil
 	}
-	root := s.cfg.WatchRoot
-	if root == "" {
-		root = moduleRoot(s.dir)
-	}
-	w, err := watcher.New(watcher.Options{Root: root, Debounce: s.cfg.Debounce, Logger: s.log})
+	root := opts.Root
+	w, err := watcher.New(opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -95,7 +95,8 @@ type reloaderProc struct {
 	mu    sync.Mutex
 	lines []string
 	added chan struct{} // receives after each appended line (buffered 1)
-	done  chan struct{}
+	done  chan struct{} // closed when the process has exited
+	eof   chan struct{} // closed when every writer of its output is gone
 }
 
 // startReloader runs the reloader binary in dir with args.
@@ -103,13 +104,21 @@ func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	t.Helper()
 	cmd := exec.Command(reloaderBin, args...)
 	cmd.Dir = dir
-	pr, pw := io.Pipe()
+	// An *os.File pipe, so Wait does not wait for readers: a self-upgraded
+	// reloader inherits stdout and keeps writing after the first one exits.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stdout, cmd.Stderr = pw, pw
-	p := &reloaderProc{t: t, cmd: cmd, added: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &reloaderProc{t: t, cmd: cmd, added: make(chan struct{}, 1), done: make(chan struct{}), eof: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	pw.Close()
 	go func() {
+		defer close(p.eof)
+		defer pr.Close()
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -124,7 +133,6 @@ func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	}()
 	go func() {
 		cmd.Wait()
-		pw.Close()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
@@ -165,8 +173,8 @@ func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Durati
 		p.mu.Unlock()
 		select {
 		case <-p.added:
-		case <-p.done:
-			// Drain lines written just before exit, then give up.
+		case <-p.eof:
+			// Lines written just before the end were read; give up.
 			p.mu.Lock()
 			n := len(p.lines)
 			p.mu.Unlock()

@@ -71,7 +71,7 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVarP(&opts.ConfigFile, "config", "c", "", "config file (default .reloader.toml in the working directory, if present)")
 	addConfigFlags(cmd.Flags())
-	cmd.AddCommand(newCmdVersion(io), newCmdPort(io, nil))
+	cmd.AddCommand(newCmdVersion(io), newCmdPort(io, nil), newCmdServe(io, nil), newCmdSignal(io, "reload"), newCmdSignal(io, "upgrade"))
 	return cmd
 }
 
@@ -141,7 +141,11 @@ func newLogger(io ioStreams, level, format string) (*slog.Logger, error) {
 
 // rootRun runs the supervisor until ctx is done. SIGHUP forces a rebuild.
 func rootRun(ctx context.Context, opts *RootOptions) error {
-	s, err := supervisor.New(ctx, opts.Config)
+	cfg, err := inheritFromSystemd(opts.Config)
+	if err != nil {
+		return err
+	}
+	s, err := supervisor.New(ctx, cfg)
 	if err != nil {
 		return err
 	}

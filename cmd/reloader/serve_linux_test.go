@@ -1,0 +1,172 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildServer builds testdata/servers/NAME into a binary and returns it.
+func buildServer(t *testing.T, name string) string {
+	t.Helper()
+	dir := newApp(t, name)
+	bin := filepath.Join(dir, "bin", "server")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return bin
+}
+
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("pid file %s: %q", path, b)
+	}
+	return pid
+}
+
+func TestServeSIGHUPSwapsUnderLoad(t *testing.T) {
+	bin := buildServer(t, "stock")
+	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	pidFile := filepath.Join(s.dir, "reloader.pid")
+	s.r = startReloader(t, s.dir, "serve", "-l", "web="+s.addr, "--pid-file", pidFile, "--", bin)
+	s.waitReady()
+	if pid := readPID(t, pidFile); pid != s.r.cmd.Process.Pid {
+		t.Errorf("pid file names %d, want reloader %d", pid, s.r.cmd.Process.Pid)
+	}
+	l := startLoad(s.url, 4)
+	l.waitServed(t, "pid="+strconv.Itoa(s.pids[0]), 30*time.Second)
+	for i := 0; i < 20; i++ {
+		if i%2 == 0 {
+			s.r.cmd.Process.Signal(syscall.SIGHUP)
+		} else {
+			// The same through the control command.
+			if code := runWithIO(t.Context(), []string{"reload", "--pid-file", pidFile}, ioStreams{Out: &strings.Builder{}, Err: &strings.Builder{}}); code != 0 {
+				t.Fatalf("reloader reload exit %d", code)
+			}
+		}
+		pid := s.waitReady()
+		if pid == s.pids[len(s.pids)-2] {
+			t.Fatalf("swap %d kept pid %d", i+1, pid)
+		}
+		l.waitServed(t, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second)
+	}
+	res := l.finish()
+	t.Logf("serve: 20 SIGHUP swaps: %v", res)
+	if res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
+func TestServeSelfUpgradeUnderLoad(t *testing.T) {
+	bin := buildServer(t, "stock")
+	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	pidFile := filepath.Join(s.dir, "reloader.pid")
+	s.r = startReloader(t, s.dir, "serve", "-l", "web="+s.addr, "--pid-file", pidFile, "--", bin)
+	first := s.waitReady()
+	oldSup := s.r.cmd.Process.Pid
+	l := startLoad(s.url, 4)
+	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
+
+	s.r.cmd.Process.Signal(syscall.SIGUSR2)
+	child := s.waitReady() // the new reloader's first child
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
+	select {
+	case <-s.r.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the old reloader did not exit after the upgrade")
+	}
+	newSup := readPID(t, pidFile)
+	if newSup == oldSup {
+		t.Fatalf("pid file still names the old reloader %d", oldSup)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(newSup, syscall.SIGINT)
+		<-s.r.eof
+	})
+	l.waitServed(t, "pid="+strconv.Itoa(child)+"\n", 30*time.Second)
+	res := l.finish()
+	t.Logf("self-upgrade: %v", res)
+	if res.failed() != 0 {
+		t.Errorf("failed requests across the self-upgrade: %v", res)
+	}
+	// tableflip's pipes and sentinel never reach the app.
+	env, _ := os.ReadFile("/proc/" + strconv.Itoa(child) + "/environ")
+	if strings.Contains(string(env), "TABLEFLIP") {
+		t.Error("the app inherited tableflip's environment variable")
+	}
+	fds, _ := os.ReadDir("/proc/" + strconv.Itoa(child) + "/fd")
+	for _, fd := range fds {
+		n, _ := strconv.Atoi(fd.Name())
+		link, _ := os.Readlink("/proc/" + strconv.Itoa(child) + "/fd/" + fd.Name())
+		if n > 2 && strings.HasPrefix(link, "pipe:") {
+			t.Errorf("the app has a pipe at fd %d (%s): tableflip's fds leaked", n, link)
+		}
+	}
+	if err := syscall.Kill(oldSup, 0); err == nil {
+		t.Errorf("old reloader %d still exists", oldSup)
+	}
+	if err := syscall.Kill(first, 0); err == nil {
+		t.Errorf("the old reloader's child %d still exists", first)
+	}
+}
+
+func TestSystemdSocketActivation(t *testing.T) {
+	ssa, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("systemd-socket-activate is missing; .ci/run installs it")
+		}
+		t.Skip("systemd-socket-activate not installed (Debian package systemd)")
+	}
+	bin := buildServer(t, "listenfd")
+	for _, tt := range []struct {
+		name string
+		argv []string
+	}{
+		{"reloader serve passes the socket on", []string{reloaderBin, "serve", "--", bin}},
+		{"the app alone", []string{bin}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := freePort(t)
+			args := append([]string{"-l", addr, "--fdname=web"}, tt.argv...)
+			cmd := exec.Command(ssa, args...)
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Signal(syscall.SIGTERM)
+				cmd.Wait()
+			}()
+			// systemd-socket-activate listens at once and starts the program
+			// on the first connection, which waits in the backlog meanwhile.
+			var body string
+			for i := 0; i < 200; i++ {
+				if body, err = get("http://" + addr + "/"); err == nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond) // the listener may not exist yet
+			}
+			if err != nil || !strings.HasPrefix(body, "version=v1 pid=") {
+				t.Fatalf("GET = %q, %v", body, err)
+			}
+		})
+	}
+}

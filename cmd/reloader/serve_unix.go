@@ -1,0 +1,166 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/cloudflare/tableflip"
+	"golang.org/x/sys/unix"
+
+	"github.com/reloader-dev/reloader/supervisor"
+)
+
+// serveRun runs the supervisor under a tableflip upgrader until ctx is done
+// or a self-upgrade has handed everything to a new reloader.
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	log := opts.Config.Logger
+	upg, err := tableflip.New(tableflip.Options{PIDFile: opts.PIDFile, UpgradeTimeout: opts.UpgradeTimeout})
+	if err != nil {
+		return fmt.Errorf("reloader: serve: %w", err)
+	}
+	defer upg.Stop()
+	// tableflip's ready and names pipes (fds 3 and 4 of an upgraded
+	// reloader) and its inherited sockets must never reach the app.
+	cloexecAbove(2)
+
+	cfg := opts.Config
+	if upg.HasParent() {
+		cfg, err = inheritFromParent(upg, cfg)
+	} else {
+		cfg, err = inheritFromSystemd(cfg)
+	}
+	if err != nil {
+		return err
+	}
+	s, err := supervisor.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-s.Ready():
+		case <-runCtx.Done():
+			return
+		}
+		if err := upg.Ready(); err != nil {
+			log.Error("serve: ready", "err", err)
+		}
+		if upg.HasParent() {
+			log.Info("serve: upgraded; waiting for the old reloader to drain")
+			if err := upg.WaitForParent(runCtx); err != nil {
+				log.Warn("serve: old reloader", "err", err)
+			}
+			s.ReleaseInherited()
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				if sig == syscall.SIGHUP {
+					s.Reload("SIGHUP")
+					continue
+				}
+				upgrade(upg, s, log)
+			case <-upg.Exit():
+				// A new reloader is ready and owns the sockets.
+				s.Handoff()
+				cancel()
+				return
+			case <-runCtx.Done():
+				return
+			}
+		}
+	}()
+	return s.Run(runCtx)
+}
+
+// upgrade hands the serving sockets to a new reloader process. On failure
+// the old one keeps serving.
+func upgrade(upg *tableflip.Upgrader, s *supervisor.Supervisor, log interface {
+	Info(string, ...any)
+	Error(string, ...any)
+}) {
+	for _, ss := range s.Serving() {
+		var err error
+		switch c := ss.Conn.(type) {
+		case tableflip.Listener:
+			err = upg.Fds.AddListener(ss.Network, ss.Addr, c)
+		case tableflip.PacketConn:
+			err = upg.Fds.AddPacketConn(ss.Network, ss.Addr, c)
+		default:
+			err = fmt.Errorf("%T cannot be handed over", ss.Conn)
+		}
+		if err != nil {
+			log.Error("upgrade failed; still serving", "addr", ss.Addr, "err", err)
+			return
+		}
+	}
+	log.Info("upgrading reloader", "pid", os.Getpid())
+	if err := upg.Upgrade(); err != nil {
+		log.Error("upgrade failed; still serving", "err", err)
+	}
+}
+
+// inheritFromParent takes over the sockets an upgrading reloader handed
+// over, keyed by network and address.
+func inheritFromParent(upg *tableflip.Upgrader, cfg supervisor.Config) (supervisor.Config, error) {
+	var rest []supervisor.Address
+	for _, a := range cfg.Listen {
+		var conn syscall.Conn
+		var err error
+		if a.Network == "udp" {
+			var pc net.PacketConn
+			pc, err = upg.Fds.PacketConn(a.Network, a.Addr)
+			if pc != nil {
+				conn = pc.(syscall.Conn)
+			}
+		} else {
+			var ln net.Listener
+			ln, err = upg.Fds.Listener(a.Network, a.Addr)
+			if ln != nil {
+				conn = ln.(syscall.Conn)
+			}
+		}
+		if err != nil {
+			return cfg, fmt.Errorf("reloader: serve: inherited %s: %w", a, err)
+		}
+		if conn == nil {
+			rest = append(rest, a)
+			continue
+		}
+		cfg.Inherited = append(cfg.Inherited, supervisor.InheritedSocket{Address: a, Conn: conn, Busy: true})
+	}
+	cfg.Listen = rest
+	return cfg, nil
+}
+
+// cloexecAbove sets FD_CLOEXEC on every open fd above n.
+func cloexecAbove(n int) {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		// No /proc: try the usual range.
+		for fd := n + 1; fd < 256; fd++ {
+			unix.CloseOnExec(fd)
+		}
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > n {
+			unix.CloseOnExec(fd)
+		}
+	}
+}
