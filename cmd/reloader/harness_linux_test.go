@@ -102,7 +102,13 @@ type reloaderProc struct {
 // startReloader runs the reloader binary in dir with args.
 func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	t.Helper()
-	cmd := exec.Command(reloaderBin, args...)
+	return startReloaderAt(t, reloaderBin, dir, args...)
+}
+
+// startReloaderAt runs the reloader binary at path in dir with args.
+func startReloaderAt(t *testing.T, path, dir string, args ...string) *reloaderProc {
+	t.Helper()
+	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
 	// An *os.File pipe, so Wait does not wait for readers: a self-upgraded
 	// reloader inherits stdout and keeps writing after the first one exits.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,21 @@ func TestRootConfigFileRunsTheExample(t *testing.T) {
 func TestReloaderBinaryBuilt(t *testing.T) {
 	if _, err := os.Stat(reloaderBin); err != nil {
 		t.Fatalf("TestMain did not build reloader: %v", err)
+	}
+}
+
+func TestJSONLogs(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := newLogger(ioStreams{Out: &buf, Err: &buf}, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("child ready", "pid", 42)
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil || rec["msg"] != "child ready" || rec["pid"] != float64(42) {
+		t.Errorf("json log line %q: %v %v", buf.String(), rec, err)
+	}
+	if _, err := newLogger(ioStreams{Out: &buf, Err: &buf}, "info", "xml"); err == nil || !strings.Contains(err.Error(), "log.format") {
+		t.Errorf("bad log format: err = %v", err)
 	}
 }

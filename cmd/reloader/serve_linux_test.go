@@ -170,3 +170,66 @@ func TestSystemdSocketActivation(t *testing.T) {
 		})
 	}
 }
+
+func TestServeSwapsWhenTheBinaryIsReplaced(t *testing.T) {
+	bin := buildServer(t, "stock")
+	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	s.r = startReloader(t, s.dir, "serve", "-l", s.addr, "--watch-binary", "--", bin)
+	s.waitReady()
+	// A deploy renames a new build into place.
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := bin + ".new"
+	if err := os.WriteFile(tmp, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		t.Fatal(err)
+	}
+	if pid := s.waitReady(); pid == s.pids[0] {
+		t.Fatalf("no new child after the binary was replaced")
+	}
+	waitPid(t, s.url, s.pids[1])
+	s.shutdown()
+}
+
+func TestServeFailedUpgradeKeepsServing(t *testing.T) {
+	bin := buildServer(t, "stock")
+	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	// tableflip re-executes the path reloader was started as: start a copy,
+	// then put a binary there that fails at once.
+	self := filepath.Join(s.dir, "reloader")
+	b, err := os.ReadFile(reloaderBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(self, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.r = startReloaderAt(t, self, s.dir, "serve", "-l", s.addr, "--upgrade-timeout", "10s", "--", bin)
+	first := s.waitReady()
+	l := startLoad(s.url, 2)
+	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
+	if err := os.Remove(self); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(self, []byte("#!/bin/sh\necho broken upgrade >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.r.cmd.Process.Signal(syscall.SIGUSR2)
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="upgrade failed; still serving"`), 30*time.Second)
+	select {
+	case <-s.r.done:
+		t.Fatal("reloader exited after a failed upgrade")
+	default:
+	}
+	l.waitServed(t, "pid="+strconv.Itoa(first), 10*time.Second)
+	if res := l.finish(); res.failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
