@@ -109,10 +109,16 @@ func portRun(ctx context.Context, opts *PortOptions) error {
 			fmt.Fprintf(opts.IO.Out, "ended pid %d, a child left behind by an earlier reloader run in this directory\n", h.PID)
 			killed = true
 		}
-		if killed {
+		// The kernel may take a moment to release a killed holder's
+		// socket: diagnose again, for a bounded time, until it is gone.
+		for tries := 0; killed && tries < 100; tries++ {
 			if r, err = doc.Diagnose(ctx, opts.Network, opts.Addr); err != nil {
 				return err
 			}
+			if r.Kind != portdoctor.KindInUse {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if err := r.Format(opts.IO.Out); err != nil {
