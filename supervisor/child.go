@@ -30,6 +30,7 @@ type child struct {
 	binary  string    // built binary to remove when the child is gone; "" if none
 	socks   []*member // the sockets at fds 3, 4, ...
 	exe     string    // the app's executable
+	backend string    // proxy mode: the child's private "127.0.0.1:port"
 	started time.Time
 	done    chan struct{}
 	state   *os.ProcessState // set before done is closed
@@ -60,7 +61,16 @@ func childEnv(base []string) []string {
 // LISTEN_PID to the child's own pid and execs argv.
 func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string, current *child) (*child, error) {
 	var socks []*member
-	if s.sockets != nil {
+	var backend string
+	extraEnv := []string{}
+	if s.proxy != nil {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		backend = "127.0.0.1:" + strconv.Itoa(port)
+		extraEnv = append(extraEnv, s.cfg.ProxyPortEnv+"="+strconv.Itoa(port))
+	} else if s.sockets != nil {
 		var err error
 		if socks, err = s.sockets.acquire(ctx); err != nil {
 			return nil, err
@@ -71,7 +81,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, err
 	}
-	env := childEnv(append(os.Environ(), s.cfg.Env...))
+	env := append(childEnv(append(os.Environ(), s.cfg.Env...)), extraEnv...)
 	if ns != nil {
 		env = append(env, "NOTIFY_SOCKET="+ns.Env())
 	}
@@ -91,7 +101,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
+	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
@@ -154,7 +164,27 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		defer t.Stop()
 		assume = t.C
 	}
+	var probed chan error
+	if c.backend != "" {
+		// Proxy mode: the app binds its private port itself, so a connection
+		// there means it listens.
+		assume = nil
+		probed = make(chan error, 1)
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() { probed <- probe(pctx, c.backend, c.done) }()
+	}
 	select {
+	case err := <-probed:
+		if err == nil {
+			return "probe", nil
+		}
+		select {
+		case <-c.done:
+			return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
+		default:
+			return "", err
+		}
 	case <-ready:
 		return "notify", nil
 	case <-assume:

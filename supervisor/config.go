@@ -57,6 +57,17 @@ type Config struct {
 	// Listen lists the sockets handed to every child, from fd 3. Empty
 	// means none: the app binds its own ports.
 	Listen []Address
+	// Proxy makes the supervisor serve the Listen addresses itself as an
+	// HTTP reverse proxy, for apps that bind their own port: each child gets
+	// a private loopback port in the ProxyPortEnv variable and is ready when
+	// that port accepts a connection (or it sends READY=1).
+	Proxy bool
+	// ProxyPortEnv names the variable holding the private port. "" means
+	// "PORT".
+	ProxyPortEnv string
+	// ProxyHold bounds how long the proxy holds a request while no child
+	// answers (during a restart). 0 means 10s.
+	ProxyHold time.Duration
 	// Inherited sockets come before the Listen ones, from fd 3. nil means
 	// none.
 	Inherited []InheritedSocket
@@ -143,6 +154,20 @@ func (c Config) withDefaults() (Config, error) {
 	case RestartOverlap, RestartSequential:
 	default:
 		return c, fmt.Errorf("%w: restart: %q is not overlap or sequential", ErrConfig, c.Restart)
+	}
+	if c.ProxyPortEnv == "" {
+		c.ProxyPortEnv = "PORT"
+	}
+	if c.ProxyHold == 0 {
+		c.ProxyHold = 10 * time.Second
+	}
+	if c.Proxy {
+		c.NoSteering = true
+		for _, a := range c.Listen {
+			if a.Network == "udp" {
+				return c, fmt.Errorf("%w: proxy: %s is udp; the proxy speaks HTTP over tcp or unix sockets", ErrConfig, a)
+			}
+		}
 	}
 	if c.CrashBackoff == 0 {
 		c.CrashBackoff = 100 * time.Millisecond

@@ -109,6 +109,19 @@ func (g *groups) addrs() []Address {
 	return out
 }
 
+// listeners returns the serving listeners, for the proxy to accept on.
+func (g *groups) listeners() []net.Listener {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []net.Listener
+	for _, sg := range g.gs {
+		if ln, ok := sg.serving.ln.(net.Listener); ok {
+			out = append(out, ln)
+		}
+	}
+	return out
+}
+
 // names returns the LISTEN_FDNAMES value.
 func (g *groups) names() string {
 	names := make([]string, len(g.gs))

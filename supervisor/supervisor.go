@@ -33,6 +33,7 @@ type Supervisor struct {
 	handoff   atomic.Bool
 	ready     chan struct{} // closed when the first child is ready
 	readyOnce sync.Once
+	proxy     *proxy               // nil unless Config.Proxy
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 }
 
@@ -69,6 +70,13 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	} else if len(cfg.Listen) > 0 {
 		s.log.Warn("this platform cannot hand sockets to a child: falling back to stop-then-start; the app binds its own port")
+	}
+	if cfg.Proxy {
+		if len(cfg.Listen) == 0 && len(cfg.Inherited) == 0 {
+			s.Close()
+			return nil, fmt.Errorf("%w: proxy needs an address to listen on (-l)", ErrConfig)
+		}
+		s.proxy = newProxy(cfg.ProxyHold, s.log)
 	}
 	if s.notifyDir, err = newNotifyDir(); err != nil {
 		s.Close()
@@ -143,7 +151,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer stopWatch()
 	for _, a := range s.Addrs() {
-		s.log.Info("listening", "name", a.Name, "network", a.Network, "addr", a.Addr)
+		s.log.Info("listening", "name", a.Name, "network", a.Network, "addr", a.Addr, "proxy", s.proxy != nil)
+	}
+	if s.proxy != nil {
+		s.proxy.serve(s.sockets.listeners())
 	}
 	var (
 		current *child
@@ -185,6 +196,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			if running != nil {
 				running.cancel()
 				<-running.done
+			}
+			if s.proxy != nil {
+				sctx, cancel := context.WithTimeout(context.Background(), s.cfg.StopTimeout)
+				s.proxy.shutdown(sctx)
+				cancel()
 			}
 			if current != nil {
 				s.stop(current, s.handoff.Load())
@@ -289,7 +305,9 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 		r.err = err
 		return r
 	}
-	if s.sockets != nil {
+	if s.proxy != nil {
+		s.proxy.switchTo(ch.backend)
+	} else if s.sockets != nil {
 		s.sockets.promote(ch.socks)
 	}
 	r.child, r.readyVia = ch, via

@@ -99,6 +99,8 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		return c, fmt.Errorf("listen: %w", err)
 	}
 	c.ReusePort = v.GetBool("reuseport")
+	c.Proxy = v.GetBool("proxy.enabled")
+	c.ProxyPortEnv = v.GetString("proxy.port_env")
 	c.NoSteering = !v.GetBool("steering")
 	c.Watch = v.GetBool("watch.enabled")
 	c.WatchRoot = v.GetString("watch.root")
@@ -108,6 +110,7 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		"run.stop_timeout":  &c.StopTimeout,
 		"run.ready_timeout": &c.ReadyTimeout,
 		"run.ready_delay":   &c.ReadyDelay,
+		"proxy.hold":        &c.ProxyHold,
 	} {
 		if *dst, err = duration(v, key); err != nil {
 			return c, err
