@@ -71,6 +71,13 @@ type Config struct {
 	// Inherited sockets come before the Listen ones, from fd 3. nil means
 	// none.
 	Inherited []InheritedSocket
+	// BindWait bounds how long an address held by someone else is retried
+	// at start-up. 0 means 3s; negative means one attempt.
+	BindWait time.Duration
+	// KillStale ends a holder of a Listen address that is a child an
+	// earlier reloader run in the same directory left behind. When false,
+	// such a holder is only named in the error.
+	KillStale bool
 	// NoSteering turns connection steering off. By default, on Linux, each
 	// child generation gets its own SO_REUSEPORT socket on each TCP address
 	// and a classic BPF program steers new connections to the ready child,

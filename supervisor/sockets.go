@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"time"
 
 	"github.com/reloader-dev/reloader/portdoctor"
 )
@@ -16,6 +18,21 @@ type ListenOptions struct {
 	// ReusePort sets SO_REUSEPORT, which lets other sockets of the same user
 	// bind the same address and take a share of its connections. Opt-in.
 	ReusePort bool
+	// BindWait bounds the retries of a bind that fails with EADDRINUSE.
+	// 0 means portdoctor.DefaultRetryWait (3s); negative means one attempt.
+	BindWait time.Duration
+	// Log receives the one warning that names the holder. nil means none.
+	Log *slog.Logger
+}
+
+// unwrapOp returns the syscall error inside a *net.OpError, as the
+// diagnosis expects it.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
+	}
+	return err
 }
 
 // ListenError reports a socket the supervisor could not open.
@@ -48,19 +65,29 @@ func listenFD(ctx context.Context, a Address, opts ListenOptions) (io.Closer, in
 		bound string
 		err   error
 	)
-	if a.Network == "udp" {
-		var pc net.PacketConn
-		if pc, err = lc.ListenPacket(ctx, "udp", a.Addr); err == nil {
-			sock, bound = pc, pc.LocalAddr().String()
+	bind := func() error {
+		if a.Network == "udp" {
+			pc, err := lc.ListenPacket(ctx, "udp", a.Addr)
+			if err == nil {
+				sock, bound = pc, pc.LocalAddr().String()
+			}
+			return unwrapOp(err)
 		}
-	} else {
-		var ln net.Listener
-		if ln, err = lc.Listen(ctx, a.Network, a.Addr); err == nil {
+		ln, err := lc.Listen(ctx, a.Network, a.Addr)
+		if err == nil {
 			sock, bound = ln, ln.Addr().String()
 		}
+		return unwrapOp(err)
+	}
+	// An address still held by a process on its way out (a slow shutdown,
+	// an earlier run) is retried for BindWait, naming the holder once.
+	if a.Network == "unix" {
+		err = bind()
+	} else {
+		err = portdoctor.Retry{Wait: opts.BindWait, Log: opts.Log}.Listen(ctx, a.Network, a.Addr, bind)
 	}
 	if err != nil {
-		return nil, -1, "", &ListenError{a, portdoctor.Wrap(ctx, a.Network, a.Addr, errors.Unwrap(err))}
+		return nil, -1, "", &ListenError{a, err}
 	}
 	fd, err := dupFD(sock)
 	if err != nil {

@@ -63,6 +63,11 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
 		}
 	}
+	if cfg.KillStale {
+		if err := s.killStale(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if inheritFDs {
 		s.sockets, err = openAll(ctx, cfg, s.log)
 		if err != nil {

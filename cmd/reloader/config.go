@@ -33,6 +33,8 @@ var configKeys = []configKey{
 	{"listen", "listen", "l", []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR"},
 	{"command", "", "", []string{}, "the app to run (after -- on the command line)"},
 	{"steering", "steering", "", true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
+	{"bind_wait", "bind-wait", "", "3s", "how long to retry an address someone else still holds at start-up"},
+	{"kill_stale", "kill-stale", "", false, "end a holder of the address that an earlier reloader run in this directory left behind"},
 	{"reuseport", "reuseport", "", false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
 	{"proxy.enabled", "proxy", "", false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)"},
 	{"proxy.port_env", "proxy-port-env", "", "PORT", "environment variable that tells the app its private port"},

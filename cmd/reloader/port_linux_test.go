@@ -295,3 +295,45 @@ func TestReloaderRecordsItsChildren(t *testing.T) {
 		t.Errorf("registry after exit = %+v, %v; want empty", cs, err)
 	}
 }
+
+func TestStartupRetriesUntilTheHolderLeaves(t *testing.T) {
+	h := startPortHelper(t, "tcp")
+	bin := buildServer(t, "stock")
+	r := startReloader(t, t.TempDir(), "-l", h.addr, "--bind-wait", "60s", "--watch=false", "--", bin)
+	r.waitLine(0, regexp.MustCompile(`msg="address in use; retrying".*pid `+strconv.Itoa(h.pid)), 30*time.Second)
+	h.stdin.Close() // the holder leaves
+	<-h.done
+	r.waitLine(0, reReady, 30*time.Second)
+	if body, err := get("http://" + h.addr + "/"); err != nil || !strings.HasPrefix(body, "version=v1") {
+		t.Errorf("after the holder left: %q %v", body, err)
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+func TestKillStaleOnStart(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	dir := t.TempDir()
+	reg, err := portdoctor.OpenRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := startPortHelper(t, "wait")
+	h := startPortHelper(t, "tcp")
+	recordAs(t, reg, owner.pid, h.pid)
+	owner.stdin.Close()
+	<-owner.done
+	bin := buildServer(t, "stock")
+	r := startReloader(t, dir, "-l", h.addr, "--kill-stale", "--watch=false", "--", bin)
+	r.waitLine(0, regexp.MustCompile(`msg="ending a child an earlier reloader run left behind" pid=`+strconv.Itoa(h.pid)), 30*time.Second)
+	r.waitLine(0, reReady, 30*time.Second)
+	select {
+	case <-h.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stale holder still runs")
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}

@@ -99,6 +99,7 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		return c, fmt.Errorf("listen: %w", err)
 	}
 	c.ReusePort = v.GetBool("reuseport")
+	c.KillStale = v.GetBool("kill_stale")
 	c.Proxy = v.GetBool("proxy.enabled")
 	c.ProxyPortEnv = v.GetString("proxy.port_env")
 	c.NoSteering = !v.GetBool("steering")
@@ -111,6 +112,7 @@ func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (s
 		"run.ready_timeout": &c.ReadyTimeout,
 		"run.ready_delay":   &c.ReadyDelay,
 		"proxy.hold":        &c.ProxyHold,
+		"bind_wait":         &c.BindWait,
 	} {
 		if *dst, err = duration(v, key); err != nil {
 			return c, err
