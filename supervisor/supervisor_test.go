@@ -225,7 +225,8 @@ func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
 }
 
 func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
-	h := newHarness(t, Config{Ready: ReadyNotify, ReadyTimeout: 300 * time.Millisecond})
+	// Long enough for a race-built first child on a loaded machine.
+	h := newHarness(t, Config{Ready: ReadyNotify, ReadyTimeout: 3 * time.Second})
 	first := h.waitReady()["pid"]
 	h.setMode("quiet")
 	h.s.Reload("test")
@@ -236,8 +237,7 @@ func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
 }
 
 func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
-	h := newHarness(t, Config{StopTimeout: 200 * time.Millisecond})
-	h.setMode("stubborn")
+	h := newHarnessMode(t, Config{StopTimeout: 200 * time.Millisecond}, "stubborn")
 	h.waitReady()
 	h.setMode("serve")
 	h.s.Reload("test")
