@@ -66,13 +66,22 @@ func (s *Supervisor) startChild(gen int, argv []string, binary string) (*child, 
 		env = append(env, ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
-	proc, err := startProcess(full, s.dir, env, s.sockets.FDs())
+	pipes, err := s.out.pipes()
 	if err != nil {
+		if ns != nil {
+			ns.Close()
+		}
+		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
+	}
+	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, s.sockets.FDs(), pipes.w[0], pipes.w[1])
+	if err != nil {
+		pipes.abort()
 		if ns != nil {
 			ns.Close()
 		}
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
+	pipes.started()
 	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, done: make(chan struct{})}
 	if ns != nil {
 		go ns.serve(c.pid, s.log)

@@ -8,17 +8,53 @@ import (
 	"github.com/reloader-dev/reloader/watcher"
 )
 
+// changeSource is what the supervisor needs from a watcher: the fsnotify
+// Watcher and the polling Poller both provide it.
+type changeSource interface {
+	Changes() <-chan watcher.Batch
+	Errors() <-chan error
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// watcherOptions builds the watcher options from the config; New calls it
+// so that bad globs and refused roots are config errors.
+func (s *Supervisor) watcherOptions() (watcher.Options, error) {
+	root, err := s.watchRoot()
+	if err != nil {
+		return watcher.Options{}, err
+	}
+	opts := watcher.Options{
+		Root:         root,
+		Extensions:   s.cfg.WatchExtensions,
+		IncludeTests: s.cfg.WatchIncludeTests,
+		Debounce:     s.cfg.Debounce,
+		MaxWait:      s.cfg.MaxWait,
+		Logger:       s.log,
+	}
+	f, err := newPathFilter(root, s.cfg.WatchInclude, s.cfg.WatchExclude, s.cfg.WatchNoGitIgnore)
+	if err != nil {
+		return watcher.Options{}, err
+	}
+	if f != nil {
+		opts.Ignore = f.ignore
+	}
+	return opts, nil
+}
+
 // watch starts the watcher on the watch root, or returns a nil channel when
 // watching is off.
 func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), error) {
 	if !s.cfg.Watch {
 		return nil, func() {}, nil
 	}
-	root := s.cfg.WatchRoot
-	if root == "" {
-		root = moduleRoot(s.dir)
+	var w changeSource
+	var err error
+	if s.cfg.Poll {
+		w, err = watcher.NewPoller(s.watchOpts, s.cfg.PollInterval)
+	} else {
+		w, err = watcher.New(s.watchOpts)
 	}
-	w, err := watcher.New(watcher.Options{Root: root, Debounce: s.cfg.Debounce, Logger: s.log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -32,7 +68,7 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 			s.log.Warn("watcher", "err", err)
 		}
 	}()
-	s.log.Info("watching", "root", root)
+	s.log.Info("watching", "root", s.watchOpts.Root, "poll", s.cfg.Poll)
 	return w.Changes(), func() { w.Close() }, nil
 }
 
