@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/reloader-dev/reloader/supervisor"
@@ -46,7 +47,11 @@ func runWithIO(ctx context.Context, args []string, io ioStreams) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(io.Err, "reloader:", err)
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "reloader:") {
+		msg = "reloader: " + msg
+	}
+	fmt.Fprintln(io.Err, msg)
 	var ue *usageError
 	if errors.As(err, &ue) || isConfigError(err) {
 		return exitUsage

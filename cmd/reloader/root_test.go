@@ -89,8 +89,8 @@ func TestBadInputExitsTwoAndNamesIt(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-c", "bad.toml"}, `bad.toml: unknown key "listen_on"`},
-		{[]string{"-c", "dur.toml"}, `run.stop_timeout: "soon" is not a duration`},
+		{[]string{"-c", "bad.toml"}, `bad.toml:2: unknown key "listen_on"`},
+		{[]string{"-c", "dur.toml"}, `dur.toml:3: run.stop_timeout: "soon" is not a duration`},
 		{[]string{"-c", "missing.toml"}, "missing.toml"},
 		{[]string{"-l", "127.0.0.1:http", "--", "./x"}, `"127.0.0.1:http"`},
 		{[]string{"--", "go", "run"}, "names no package"},
