@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/reloader-dev/reloader/supervisor"
 )
+
+// errNothingToRun is wrapped when no command is configured.
+var errNothingToRun = errors.New("nothing to run")
 
 // buildConfig turns the layered settings into a supervisor.Config. Every
 // value is passed explicitly, so a zero written anywhere stays a zero.
@@ -33,7 +37,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 		if f := s.fileName(); f != "" {
 			where = f + " sets no command"
 		}
-		return c, &usageError{fmt.Errorf("nothing to run (%s): use reloader [flags] -- COMMAND, e.g. reloader -l 127.0.0.1:8080 -- go run ./cmd/api, or reloader init", where)}
+		return c, &usageError{fmt.Errorf("%w (%s): use reloader [flags] -- COMMAND, e.g. reloader -l 127.0.0.1:8080 -- go run ./cmd/api, or reloader init", errNothingToRun, where)}
 	}
 	c.Command = append(command, runArgs...)
 	c.Build = build

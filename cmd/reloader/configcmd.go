@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -68,7 +68,7 @@ func configRun(opts *ConfigOptions) error {
 		fmt.Fprintf(opts.IO.Out, "%-*s # %s\n", width, l[0], l[1])
 	}
 	_, err := buildConfig(s, ioStreams{Out: io.Discard, Err: io.Discard})
-	if err != nil && strings.Contains(err.Error(), "nothing to run") {
+	if errors.Is(err, errNothingToRun) {
 		return nil // printing the settings of an empty directory is fine
 	}
 	return err
