@@ -99,9 +99,12 @@ func TestZeroDurationsAreExplicit(t *testing.T) {
 }
 
 func TestZeroStopTimeoutKillsAtOnce(t *testing.T) {
-	h := newHarness(t, Config{StopTimeout: -1})
-	h.setMode("stubborn")
+	h := newHarness(t, Config{StopTimeout: -1, Ready: ReadyNotify})
 	h.waitReady()
+	h.setMode("stubborn")
+	h.s.Reload("test")
+	h.waitReady()
+	h.log.wait(t, &h.logFrom, "child exited") // the first, serving child
 	h.setMode("serve")
 	h.s.Reload("test")
 	h.waitReady()

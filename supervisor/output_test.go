@@ -80,8 +80,12 @@ func (r *recorder) waitFor(t *testing.T, want string) string {
 
 func TestChildOutputLinesStayWholeAndPrefixed(t *testing.T) {
 	out := newRecorder()
-	h := newHarness(t, Config{Stdout: out, Stderr: out, OutputPrefix: "[app] "})
+	// Notify mode: a child is ready only once it has read its mode (and
+	// the chatty one has written everything), which orders the modes.
+	h := newHarness(t, Config{Stdout: out, Stderr: out, OutputPrefix: "[app] ", Ready: ReadyNotify})
+	h.waitReady()
 	h.setMode("chatty")
+	h.s.Reload("test")
 	h.waitReady()
 	h.setMode("serve")
 	// Stopping the chatty child closes its pipes: the tail arrives then.
