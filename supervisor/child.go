@@ -93,14 +93,24 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		env = append(env, ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
-	proc, err := startProcess(full, s.dir, env, fdsOf(socks))
+	pipes, err := s.out.pipes()
 	if err != nil {
+		if ns != nil {
+			ns.Close()
+		}
+		s.releaseSockets(socks)
+		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
+	}
+	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, fdsOf(socks), pipes.w[0], pipes.w[1])
+	if err != nil {
+		pipes.abort()
 		if ns != nil {
 			ns.Close()
 		}
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
+	pipes.started()
 	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
 	if ns != nil {
 		go ns.serve(c.pid, s.log)

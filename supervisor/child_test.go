@@ -21,6 +21,7 @@ import (
 //	quiet     serve HTTP on fd 3, never send READY=1
 //	exit      exit 3 at once
 //	stubborn  serve and send READY=1, but ignore SIGTERM
+//	chatty    write long lines from two goroutines, then serve
 const childModeEnv = "TEST_CHILD_MODEFILE"
 
 func runTestChild() {
@@ -38,6 +39,9 @@ func runTestChild() {
 	}
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
+	}
+	if mode == "chatty" {
+		writeChatty() // output_test.go
 	}
 	f := os.NewFile(3, "listener")
 	ln, err := net.FileListener(f)

@@ -3,7 +3,9 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"os"
 	"syscall"
 	"time"
@@ -40,20 +42,60 @@ const (
 // ErrConfig is wrapped by every configuration error from New.
 var ErrConfig = errors.New("supervisor: bad config")
 
+// noLimit stands for "no timeout" once withDefaults has run.
+const noLimit = time.Duration(math.MaxInt64)
+
 // Config describes what the supervisor runs. The zero value of each field
-// is documented with it; only Command is required.
+// is documented with it; only Command is required, and Config{Command: argv}
+// runs argv with sane defaults.
+//
+// Durations follow one rule: 0 means the documented default, and a negative
+// value means an explicit zero ("none", "at once"), so that a zero written
+// in a config file is never replaced by a default. The cmd layer always
+// passes explicit values and maps a written "0s" to -1.
+//
+// No field makes the supervisor run a shell: argv lists run as given. A
+// caller that wants a shell (reloader does when the user writes a string)
+// passes {"/bin/sh", "-c", script}.
 type Config struct {
 	// Command is the app to run. `go run [flags] PKG [args]` is built with
 	// `go build` and the binary is run directly; anything else runs as
 	// given and is restarted on change.
 	Command []string
-	// Dir is the working directory of builds and children. "" means the
-	// supervisor's own.
+	// Dir is the working directory of builds and hooks, and of children
+	// unless RunDir is set. "" means the supervisor's own.
 	Dir string
+	// RunDir is the working directory of children. "" means Dir.
+	RunDir string
 	// Env is added to the child's environment.
 	Env []string
-	// BuildEnv is added to the build's environment.
+	// BuildEnv is added to the environment of builds and hooks.
 	BuildEnv []string
+	// Build, if not empty, is a build command run in Dir before every start
+	// of Command (which then must not be `go run`; it usually runs the
+	// binary Build writes). A failed build keeps the serving child. Empty
+	// means no build step, except the go build of a `go run` Command.
+	Build []string
+	// BuildFlags are added to the `go build` flags of a `go run` Command.
+	BuildFlags []string
+	// BuildOutput is where the binary of a `go run` Command is written (and
+	// kept). "" means a fresh path per build in a private directory.
+	BuildOutput string
+	// PreBuild, if not empty, runs in Dir before every build (or, with no
+	// build step, before every start). Its failure is a build failure: the
+	// serving child is kept.
+	PreBuild []string
+	// PostSwap, if not empty, runs in Dir after every successful swap, with
+	// RELOADER_PID set to the new child's pid. Its failure is logged.
+	PostSwap []string
+	// Stdout and Stderr receive the children's and hooks' output, whole
+	// lines at a time, each line prefixed with OutputPrefix. nil means
+	// os.Stdout and os.Stderr. Writes are serialised by the supervisor;
+	// share a writer with the logger only if it serialises writes itself.
+	Stdout, Stderr io.Writer
+	// OutputPrefix starts every line of child output, e.g. "[app] ". ""
+	// means no prefix (lines are still kept whole).
+	OutputPrefix string
 	// Listen lists the sockets handed to every child, from fd 3. Empty
 	// means none: the app binds its own ports.
 	Listen []Address
@@ -95,11 +137,40 @@ type Config struct {
 	// deploy that renames a new build into place does.
 	WatchBinary bool
 	// WatchRoot is the directory watched recursively. "" means the module
-	// root (the nearest go.mod above Dir), or Dir if there is none.
+	// root (the nearest go.mod above Dir), or Dir if there is none. The
+	// filesystem root and the home directory are refused unless WatchForce.
 	WatchRoot string
+	// WatchForce allows "/" or the home directory as the watch root.
+	WatchForce bool
+	// WatchInclude lists globs (doublestar syntax, "**" spans directories,
+	// relative to the watch root, "/"-separated). Empty means every file
+	// that passes the extension filter counts; otherwise a file counts only
+	// if it also matches one of them.
+	WatchInclude []string
+	// WatchExclude lists globs like WatchInclude; a matching file or
+	// directory never counts. Empty means none.
+	WatchExclude []string
+	// WatchNoGitIgnore turns off reading .gitignore and .ignore in the
+	// watch root; by default paths they ignore never count.
+	WatchNoGitIgnore bool
+	// WatchExtensions lists the file extensions that count. nil means the
+	// watcher's default (".go"); go.mod and go.sum always count.
+	WatchExtensions []string
+	// WatchIncludeTests makes _test.go files count.
+	WatchIncludeTests bool
 	// Debounce is the quiet period after the last change before a build.
-	// 0 means the watcher's default (50ms).
+	// 0 means the watcher's default (50ms); negative means none.
 	Debounce time.Duration
+	// MaxWait bounds the wait from the first change to a build while
+	// changes keep coming. 0 means the watcher's default (2s); negative
+	// means no bound.
+	MaxWait time.Duration
+	// Poll replaces file notifications with a stat walk of the tree every
+	// PollInterval (for network and container file systems).
+	Poll bool
+	// PollInterval is the time between two walks when Poll is set. 0 means
+	// 500ms; negative is an error.
+	PollInterval time.Duration
 	// Debug keeps DWARF in builds for delve. By default builds link the way
 	// `go run` does, without it.
 	Debug bool
@@ -108,7 +179,8 @@ type Config struct {
 	BuildDir string
 	// StopSignal is sent to the old child's process group. nil means SIGTERM.
 	StopSignal os.Signal
-	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means 5s.
+	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means
+	// 5s; negative means SIGKILL right after the stop signal.
 	StopTimeout time.Duration
 	// RestartOnCrash restarts a child that exits on its own, after a
 	// backoff that doubles from CrashBackoff up to CrashBackoffMax and resets
@@ -124,10 +196,11 @@ type Config struct {
 	// Ready is the readiness mode. "" means ReadyAuto.
 	Ready ReadyMode
 	// ReadyTimeout bounds the wait for READY=1 in ReadyNotify mode, and for
-	// readiness in any mode. 0 means 30s.
+	// readiness in any mode. 0 means 30s; negative means no limit.
 	ReadyTimeout time.Duration
 	// ReadyDelay is how long a child without READY=1 must stay up to count
-	// as ready in ReadyAuto and ReadyDelay modes. 0 means 500ms.
+	// as ready in ReadyAuto and ReadyDelay modes. 0 means 500ms; negative
+	// means ready as soon as it has started.
 	ReadyDelay time.Duration
 	// Shim is the executable that runs in exec-shim mode (see
 	// RunShimIfRequested). "" means this executable.
@@ -144,9 +217,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.StopSignal == nil {
 		c.StopSignal = syscall.SIGTERM
 	}
-	if c.StopTimeout == 0 {
-		c.StopTimeout = 5 * time.Second
-	}
+	c.StopTimeout = orDefault(c.StopTimeout, 5*time.Second, 0)
 	if c.Ready == "" {
 		c.Ready = ReadyAuto
 	}
@@ -182,22 +253,36 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CrashBackoffMax == 0 {
 		c.CrashBackoffMax = 30 * time.Second
 	}
-	if c.ReadyTimeout == 0 {
-		c.ReadyTimeout = 30 * time.Second
+	c.ReadyTimeout = orDefault(c.ReadyTimeout, 30*time.Second, noLimit)
+	c.ReadyDelay = orDefault(c.ReadyDelay, 500*time.Millisecond, 0)
+	switch {
+	case c.PollInterval == 0:
+		c.PollInterval = 500 * time.Millisecond
+	case c.PollInterval < 0:
+		return c, fmt.Errorf("%w: poll_interval: %v is not positive", ErrConfig, c.PollInterval)
 	}
-	if c.ReadyDelay == 0 {
-		c.ReadyDelay = 500 * time.Millisecond
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"stop_timeout", c.StopTimeout}, {"ready_timeout", c.ReadyTimeout}, {"ready_delay", c.ReadyDelay}, {"debounce", c.Debounce}} {
-		if d.v < 0 {
-			return c, fmt.Errorf("%w: %s: %v is negative", ErrConfig, d.name, d.v)
-		}
+	if len(c.Build) > 0 && len(c.Build[0]) == 0 || len(c.PreBuild) > 0 && c.PreBuild[0] == "" || len(c.PostSwap) > 0 && c.PostSwap[0] == "" {
+		return c, fmt.Errorf("%w: build or hook command with an empty program name", ErrConfig)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
 	return c, nil
+}
+
+// orDefault maps 0 to def and a negative d (an explicit zero) to none.
+func orDefault(d, def, none time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return none
+	}
+	return d
 }

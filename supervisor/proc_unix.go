@@ -16,16 +16,18 @@ import (
 const inheritFDs = true
 
 // startProcess starts argv[0] in a new process group with stdin on
-// /dev/null, stdout and stderr shared with the supervisor and fds placed at
-// 3, 4, ... It passes raw fd numbers: os.StartProcess would call File.Fd(),
-// which puts the shared sockets into blocking mode.
-func startProcess(argv []string, dir string, env []string, fds []int) (*os.Process, error) {
+// /dev/null, stdout and stderr on the given pipe write ends and fds placed
+// at 3, 4, ... It passes raw fd numbers for the sockets: os.StartProcess
+// would call File.Fd(), which puts the shared sockets into blocking mode.
+// (Fd on the pipe write ends does the same to them, which is what a child
+// expects of its stdout.)
+func startProcess(argv []string, dir string, env []string, fds []int, stdout, stderr *os.File) (*os.Process, error) {
 	null, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("open "+os.DevNull, err)
 	}
 	defer syscall.Close(null)
-	files := []uintptr{uintptr(null), 1, 2}
+	files := []uintptr{uintptr(null), stdout.Fd(), stderr.Fd()}
 	for _, fd := range fds {
 		files = append(files, uintptr(fd))
 	}

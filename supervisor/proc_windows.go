@@ -15,10 +15,10 @@ import (
 // falls back to stop-then-start and the app binds its own port.
 const inheritFDs = false
 
-func startProcess(argv []string, dir string, env []string, _ []int) (*os.Process, error) {
+func startProcess(argv []string, dir string, env []string, _ []int, stdout, stderr *os.File) (*os.Process, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = dir, env
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
 	if err := cmd.Start(); err != nil {
 		return nil, err

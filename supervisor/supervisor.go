@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/portdoctor"
+	"github.com/reloader-dev/reloader/watcher"
 )
 
 // Supervisor owns the listening sockets and runs one generation of the app
@@ -35,6 +36,9 @@ type Supervisor struct {
 	readyOnce sync.Once
 	proxy     *proxy               // nil unless Config.Proxy
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
+	out       *outputs             // children's and hooks' output
+	watchOpts watcher.Options      // when cfg.Watch
+	runCtx    context.Context      // Run's, for post_swap hooks
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -53,11 +57,20 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if s.gorun, s.isGoRun, err = ParseGoRun(cfg.Command); err != nil {
 		return nil, err
 	}
-	if !s.isGoRun {
+	if err := s.checkBuildTarget(); err != nil {
+		return nil, err
+	}
+	if !s.isGoRun && len(cfg.Build) == 0 {
 		if _, err := exec.LookPath(cfg.Command[0]); err != nil {
-			return nil, fmt.Errorf("supervisor: command: %w", err)
+			return nil, fmt.Errorf("%w: command: %w", ErrConfig, err)
 		}
 	}
+	if cfg.Watch {
+		if s.watchOpts, err = s.watcherOptions(); err != nil {
+			return nil, err
+		}
+	}
+	s.out = newOutputs(cfg.Stdout, cfg.Stderr, cfg.OutputPrefix)
 	if s.shim = cfg.Shim; s.shim == "" {
 		if s.shim, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
@@ -126,6 +139,9 @@ func (s *Supervisor) Close() error {
 	if s.ownBuild {
 		os.RemoveAll(s.buildDir)
 	}
+	if s.out != nil {
+		s.out.close()
+	}
 	return nil
 }
 
@@ -150,6 +166,7 @@ type cycleResult struct {
 // releases everything. It returns nil after a clean stop.
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer s.Close()
+	s.runCtx = ctx
 	changes, stopWatch, err := s.watch(ctx)
 	if err != nil {
 		return err
@@ -273,19 +290,10 @@ func (s *Supervisor) startCycle(ctx context.Context, gen int, reason string, cur
 
 func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason string, current *child) cycleResult {
 	r := cycleResult{gen: gen, reason: reason}
-	argv := s.cfg.Command
-	binary := ""
-	if s.isGoRun {
-		c.building.Store(true)
-		s.log.Info("building", "change", reason, "gen", gen)
-		var err error
-		binary, r.buildTime, err = s.build(ctx, gen)
-		c.building.Store(false)
-		if err != nil {
-			r.err = err
-			return r
-		}
-		argv = append([]string{binary}, s.gorun.Args...)
+	argv, binary, took, err := s.prepare(ctx, c, gen, reason)
+	if r.buildTime = took; err != nil {
+		r.err = err
+		return r
 	}
 	if current != nil && (!inheritFDs || s.cfg.Restart == RestartSequential) {
 		// Stop-then-start: the app cannot run twice, or binds its port itself.
@@ -328,7 +336,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 	case errors.Is(r.err, context.Canceled):
 		return current
 	case errors.As(r.err, &be):
-		os.Stderr.Write(be.Output)
+		s.out.stderr.Write(be.Output)
 		s.log.Error("build failed; still serving the previous child", "pid", pidOf(current), "err", be.Err, "build_time", r.buildTime.Round(time.Millisecond))
 		return current
 	case r.err != nil:
@@ -348,6 +356,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 	}
 	s.log.Info("swapped", "change", r.reason, "old_pid", pidOf(current), "new_pid", r.child.pid,
 		"build_time", r.buildTime.Round(time.Millisecond), "swap_time", time.Since(r.swapStart).Round(time.Millisecond))
+	s.afterSwap(r.child)
 	return r.child
 }
 

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -18,49 +16,100 @@ var errConfigFile = errors.New("reloader: config")
 // DefaultConfigFile is read from the working directory when -c is not given.
 const DefaultConfigFile = ".reloader.toml"
 
+// kind is the type of a setting, which decides what the file may hold and
+// how flags and env vars are read.
+type kind int
+
+const (
+	kString   kind = iota
+	kBool          // true or false; env: strconv.ParseBool
+	kDuration      // a string such as "500ms"; "0s" is an explicit zero
+	kList          // ["a", "b"]; a string (env, file) is comma-separated
+	kArgv          // ["prog", "arg"]; a string is split on white space
+	kCommand       // ["prog", "arg"] runs as given; a string runs in a shell
+	kEnv           // ["K=V"] or a table {K = "V"}; env: comma-separated
+)
+
 // configKey is one setting: its key in .reloader.toml, the flag that sets
 // it and its default. The env var is RELOADER_ + the key upper-cased with
 // "." replaced by "_", e.g. run.stop_timeout is RELOADER_RUN_STOP_TIMEOUT.
 type configKey struct {
 	Key   string
-	Flag  string
+	Flag  string // "" only for command, which comes after --
 	Short string
-	Def   any
+	Kind  kind
+	Def   any // string, bool or []string
 	Usage string
 }
 
+// Env is the key's environment variable.
+func (k configKey) Env() string {
+	return "RELOADER_" + strings.ToUpper(strings.ReplaceAll(k.Key, ".", "_"))
+}
+
 var configKeys = []configKey{
-	{"listen", "listen", "l", []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR"},
-	{"command", "", "", []string{}, "the app to run (after -- on the command line)"},
-	{"steering", "steering", "", true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
-	{"bind_wait", "bind-wait", "", "3s", "how long to retry an address someone else still holds at start-up"},
-	{"kill_stale", "kill-stale", "", false, "end a holder of the address that an earlier reloader run in this directory left behind"},
-	{"reuseport", "reuseport", "", false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
-	{"proxy.enabled", "proxy", "", false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)"},
-	{"proxy.port_env", "proxy-port-env", "", "PORT", "environment variable that tells the app its private port"},
-	{"proxy.hold", "proxy-hold", "", "10s", "longest time the proxy holds a request while no app answers"},
-	{"watch.enabled", "watch", "", true, "rebuild and swap when sources change"},
-	{"watch.root", "watch-root", "", "", "directory to watch (default: the module root)"},
-	{"watch.debounce", "debounce", "", "50ms", "quiet period after the last change before a build"},
-	{"build.debug", "debug", "", false, "keep DWARF in builds for delve (slower links)"},
-	{"run.stop_signal", "stop-signal", "", "SIGTERM", "signal sent to the old child's process group"},
-	{"run.stop_timeout", "stop-timeout", "", "5s", "wait after the stop signal before SIGKILL"},
-	{"run.restart", "restart", "", "overlap", "overlap (start the new child, then stop the old) or sequential (stop, then start)"},
-	{"run.ready", "ready", "", "auto", "readiness: auto (READY=1, or up for ready_delay), notify (READY=1 only) or delay"},
-	{"run.ready_timeout", "ready-timeout", "", "30s", "longest wait for a new child to be ready"},
-	{"run.ready_delay", "ready-delay", "", "500ms", "how long a child without READY=1 must stay up to count as ready"},
-	{"log.level", "log-level", "", "info", "debug, info, warn or error"},
-	{"log.format", "log-format", "", "text", "text or json"},
+	{"listen", "listen", "l", kList, []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR"},
+	{"command", "", "", kArgv, []string{}, "the app to run (after -- on the command line)"},
+	{"steering", "steering", "", kBool, true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
+	{"bind_wait", "bind-wait", "", kDuration, "3s", "how long to retry an address someone else still holds at start-up (0s: once)"},
+	{"kill_stale", "kill-stale", "", kBool, false, "end a holder of the address that an earlier reloader run in this directory left behind"},
+	{"reuseport", "reuseport", "", kBool, false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
+	{"proxy.enabled", "proxy", "", kBool, false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)"},
+	{"proxy.port_env", "proxy-port-env", "", kString, "PORT", "environment variable that tells the app its private port"},
+	{"proxy.hold", "proxy-hold", "", kDuration, "10s", "longest time the proxy holds a request while no app answers"},
+	{"build.command", "build-command", "", kCommand, "", "build command run before each start (a string runs in a shell); run.binary is then started"},
+	{"build.output", "build-output", "", kString, "", "where the binary of a go run command is written (default: a private temp dir)"},
+	{"build.flags", "build-flag", "", kList, []string{}, "extra go build flag for a go run command, repeatable"},
+	{"build.env", "build-env", "", kEnv, []string{}, "KEY=VALUE added to the environment of builds and hooks, repeatable"},
+	{"build.debug", "debug", "", kBool, false, "keep DWARF in builds for delve (slower links)"},
+	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes"},
+	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable"},
+	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable"},
+	{"run.dir", "run-dir", "", kString, "", "working directory of the app (default: the current directory)"},
+	{"run.stop_signal", "stop-signal", "", kString, "SIGTERM", "signal sent to the old child's process group"},
+	{"run.stop_timeout", "stop-timeout", "", kDuration, "5s", "wait after the stop signal before SIGKILL (0s: SIGKILL at once)"},
+	{"run.restart", "restart", "", kString, "overlap", "overlap (start the new child, then stop the old) or sequential (stop, then start)"},
+	{"run.ready", "ready", "", kString, "auto", "readiness: auto (READY=1, or up for ready_delay), notify (READY=1 only) or delay"},
+	{"run.ready_timeout", "ready-timeout", "", kDuration, "30s", "longest wait for a new child to be ready (0s: no limit)"},
+	{"run.ready_delay", "ready-delay", "", kDuration, "500ms", "how long a child without READY=1 must stay up to count as ready"},
+	{"watch.enabled", "watch", "", kBool, true, "rebuild and swap when sources change"},
+	{"watch.root", "watch-root", "", kString, "", "directory to watch (default: the module root)"},
+	{"watch.include", "include", "", kList, []string{}, "glob (** spans directories) a changed file must match, repeatable"},
+	{"watch.exclude", "exclude", "", kList, []string{}, "glob of files and directories that never count, repeatable"},
+	{"watch.extensions", "ext", "", kList, []string{".go"}, "file extensions that count (go.mod and go.sum always do), repeatable"},
+	{"watch.include_tests", "include-tests", "", kBool, false, "count _test.go files as changes"},
+	{"watch.gitignore", "gitignore", "", kBool, true, "skip what .gitignore and .ignore in the watch root ignore"},
+	{"watch.debounce", "debounce", "", kDuration, "50ms", "quiet period after the last change before a build (0s: none)"},
+	{"watch.max_wait", "max-wait", "", kDuration, "2s", "longest wait from a change to a build while changes keep coming (0s: no bound)"},
+	{"watch.poll", "poll", "", kBool, false, "poll the tree instead of using file notifications"},
+	{"watch.poll_interval", "poll-interval", "", kDuration, "500ms", "time between two polls"},
+	{"watch.force", "force-watch", "", kBool, false, "allow watching / or the home directory"},
+	{"hooks.pre_build", "pre-build", "", kCommand, "", "command run before each build; its failure is a build failure"},
+	{"hooks.post_swap", "post-swap", "", kCommand, "", "command run after each successful swap, with RELOADER_PID"},
+	{"log.level", "log-level", "", kString, "info", "debug, info, warn or error"},
+	{"log.format", "log-format", "", kString, "text", "text or json"},
+	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints"},
+}
+
+// lookupKey returns the setting named key.
+func lookupKey(key string) (configKey, bool) {
+	for _, k := range configKeys {
+		if k.Key == key {
+			return k, true
+		}
+	}
+	return configKey{}, false
 }
 
 // addConfigFlags defines a flag for every key that has one.
 func addConfigFlags(fs *pflag.FlagSet) {
 	for _, k := range configKeys {
+		if k.Flag == "" {
+			continue
+		}
 		switch d := k.Def.(type) {
 		case []string:
-			if k.Flag != "" {
-				fs.StringArrayP(k.Flag, k.Short, nil, k.Usage)
-			}
+			fs.StringArrayP(k.Flag, k.Short, nil, k.Usage)
 		case bool:
 			fs.BoolP(k.Flag, k.Short, d, k.Usage)
 		case string:
@@ -69,88 +118,89 @@ func addConfigFlags(fs *pflag.FlagSet) {
 	}
 }
 
+// settings are the layered values of every key: flags, then RELOADER_*
+// env vars, then the config file, then defaults.
+type settings struct {
+	v    *viper.Viper
+	fs   *pflag.FlagSet
+	file *fileConfig // nil when no file is used
+	// args is the command after --, which overrides the command key.
+	args []string
+}
+
 // loadConfig layers defaults, the config file, RELOADER_* env vars and
-// flags (in rising precedence) into v. file is "" for the default file,
-// which may be absent; a named file must exist.
-func loadConfig(fs *pflag.FlagSet, file string) (*viper.Viper, string, error) {
+// flags (in rising precedence). file is "" for the default file, which may
+// be absent; a named file must exist. An empty env var is a value, not
+// "unset", so RELOADER_LOG_PREFIX= means no prefix.
+func loadConfig(fs *pflag.FlagSet, file string) (*settings, error) {
 	v := viper.New()
-	v.SetConfigType("toml")
+	v.AllowEmptyEnv(true)
 	for _, k := range configKeys {
 		v.SetDefault(k.Key, k.Def)
-		env := "RELOADER_" + strings.ToUpper(strings.ReplaceAll(k.Key, ".", "_"))
-		if err := v.BindEnv(k.Key, env); err != nil {
-			return nil, "", err
+		if err := v.BindEnv(k.Key, k.Env()); err != nil {
+			return nil, err
 		}
 		if k.Flag != "" {
 			if err := v.BindPFlag(k.Key, fs.Lookup(k.Flag)); err != nil {
-				return nil, "", err
+				return nil, err
 			}
 		}
 	}
+	s := &settings{v: v, fs: fs}
 	used := file
 	if used == "" {
 		used = DefaultConfigFile
 	}
-	f, err := os.Open(used)
+	fc, err := readConfigFile(used)
 	switch {
 	case err == nil:
-		defer f.Close()
-		if err := v.ReadConfig(f); err != nil {
-			return nil, "", fmt.Errorf("%w: %s: %w", errConfigFile, used, err)
-		}
-		if err := checkKeys(v, used); err != nil {
-			return nil, "", err
+		s.file = fc
+		if err := v.MergeConfigMap(fc.nested()); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", errConfigFile, used, err)
 		}
 	case file == "" && errors.Is(err, os.ErrNotExist):
-		used = ""
 	default:
-		return nil, "", fmt.Errorf("%w: %w", errConfigFile, err)
+		return nil, err
 	}
-	return v, used, nil
+	return s, nil
 }
 
-// checkKeys rejects keys the file sets that reloader does not know.
-func checkKeys(v *viper.Viper, file string) error {
-	known := map[string]bool{}
-	for _, k := range configKeys {
-		known[k.Key] = true
+// fileName is the config file in use, or "".
+func (s *settings) fileName() string {
+	if s.file == nil {
+		return ""
 	}
-	var unknown []string
-	for _, k := range v.AllKeys() {
-		if !known[k] && v.InConfig(k) {
-			unknown = append(unknown, k)
+	return s.file.path
+}
+
+// origin says where the value of key comes from: "flag --x", "env
+// RELOADER_X", "FILE:LINE" or "default".
+func (s *settings) origin(key string) string {
+	k, _ := lookupKey(key)
+	if key == "command" && len(s.args) > 0 {
+		return "command line"
+	}
+	if k.Flag != "" {
+		if f := s.fs.Lookup(k.Flag); f != nil && f.Changed {
+			return "flag --" + k.Flag
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("%w: %s: unknown key %q", errConfigFile, file, unknown[0])
+	if _, ok := os.LookupEnv(k.Env()); ok {
+		return "env " + k.Env()
 	}
-	return nil
-}
-
-// stringList reads a list key; an env var or a plain string in the file may
-// hold a comma-separated list.
-func stringList(v *viper.Viper, key string) []string {
-	switch x := v.Get(key).(type) {
-	case string:
-		var out []string
-		for _, s := range strings.Split(x, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
+	if s.file != nil {
+		if line, ok := s.file.lines[key]; ok {
+			return fmt.Sprintf("%s:%d", s.file.path, line)
 		}
-		return out
-	default:
-		return v.GetStringSlice(key)
 	}
+	return "default"
 }
 
-// duration reads a duration key and names the key in its error.
-func duration(v *viper.Viper, key string) (time.Duration, error) {
-	s := v.GetString(key)
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %s: %q is not a duration such as 500ms or 5s", errConfigFile, key, s)
+// errorf returns a config error naming where key's value comes from and key.
+func (s *settings) errorf(key, format string, args ...any) error {
+	where := s.origin(key)
+	if where == "default" {
+		where = "default value"
 	}
-	return d, nil
+	return fmt.Errorf("%w: %s: %s: %s", errConfigFile, where, key, fmt.Sprintf(format, args...))
 }

@@ -3,12 +3,34 @@ package main
 import (
 	"io"
 	"os"
+	"sync"
 )
 
 // ioStreams are the streams a command writes to; tests replace them.
 type ioStreams struct {
-	Out io.Writer
-	Err io.Writer
+	In    io.Reader // nil means no input
+	InTTY bool      // In is a terminal, so commands may prompt
+	Out   io.Writer
+	Err   io.Writer
 }
 
-func defaultIO() ioStreams { return ioStreams{Out: os.Stdout, Err: os.Stderr} }
+func defaultIO() ioStreams {
+	tty := false
+	if fi, err := os.Stdin.Stat(); err == nil {
+		tty = fi.Mode()&os.ModeCharDevice != 0
+	}
+	return ioStreams{In: os.Stdin, InTTY: tty, Out: os.Stdout, Err: os.Stderr}
+}
+
+// syncWriter serialises writes, so that the logger and the app's output
+// lines (each one Write) never interleave.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/reloader-dev/reloader/portdoctor"
@@ -51,7 +52,11 @@ func runWithIO(ctx context.Context, args []string, io ioStreams) int {
 	if errors.As(err, &ce) {
 		return ce.code // the command printed its own diagnosis
 	}
-	fmt.Fprintln(io.Err, "reloader:", err)
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "reloader:") {
+		msg = "reloader: " + msg
+	}
+	fmt.Fprintln(io.Err, msg)
 	var be *portdoctor.BindError
 	if errors.As(err, &be) && be.Report != nil {
 		be.Report.FormatDetails(io.Err)

@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/reloader-dev/reloader/supervisor"
 )
@@ -55,11 +52,12 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 				return &usageError{fmt.Errorf("unexpected arguments before --: %s", strings.Join(args[:at], " "))}
 			}
 			opts.Command = args
-			v, file, err := loadConfig(cmd.Flags(), opts.ConfigFile)
+			s, err := loadConfig(cmd.Flags(), opts.ConfigFile)
 			if err != nil {
 				return err
 			}
-			if opts.Config, err = buildConfig(v, file, opts.Command, io); err != nil {
+			s.args = opts.Command
+			if opts.Config, err = buildConfig(s, io); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -71,77 +69,9 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVarP(&opts.ConfigFile, "config", "c", "", "config file (default .reloader.toml in the working directory, if present)")
 	addConfigFlags(cmd.Flags())
-	cmd.AddCommand(newCmdVersion(io), newCmdPort(io, nil), newCmdServe(io, nil), newCmdSignal(io, "reload"), newCmdSignal(io, "upgrade"))
+	cmd.AddCommand(newCmdVersion(io), newCmdInit(io, nil), newCmdConfig(io, nil), newCmdPort(io, nil),
+		newCmdServe(io, nil), newCmdSignal(io, "reload"), newCmdSignal(io, "upgrade"))
 	return cmd
-}
-
-// buildConfig turns the layered settings into a supervisor.Config.
-func buildConfig(v *viper.Viper, file string, command []string, io ioStreams) (supervisor.Config, error) {
-	var c supervisor.Config
-	var err error
-	if len(command) == 0 {
-		switch x := v.Get("command").(type) {
-		case string:
-			command = strings.Fields(x)
-		default:
-			command = v.GetStringSlice("command")
-		}
-	}
-	if len(command) == 0 {
-		where := "no " + DefaultConfigFile + " here"
-		if file != "" {
-			where = file + " sets no command"
-		}
-		return c, &usageError{fmt.Errorf("nothing to run (%s): use reloader [flags] -- COMMAND, e.g. reloader -l 127.0.0.1:8080 -- go run ./cmd/api", where)}
-	}
-	c.Command = command
-	if c.Listen, err = supervisor.ParseAddresses(stringList(v, "listen")); err != nil {
-		return c, fmt.Errorf("listen: %w", err)
-	}
-	c.ReusePort = v.GetBool("reuseport")
-	c.KillStale = v.GetBool("kill_stale")
-	c.Proxy = v.GetBool("proxy.enabled")
-	c.ProxyPortEnv = v.GetString("proxy.port_env")
-	c.NoSteering = !v.GetBool("steering")
-	c.Watch = v.GetBool("watch.enabled")
-	c.WatchRoot = v.GetString("watch.root")
-	c.Debug = v.GetBool("build.debug")
-	for key, dst := range map[string]*time.Duration{
-		"watch.debounce":    &c.Debounce,
-		"run.stop_timeout":  &c.StopTimeout,
-		"run.ready_timeout": &c.ReadyTimeout,
-		"run.ready_delay":   &c.ReadyDelay,
-		"proxy.hold":        &c.ProxyHold,
-		"bind_wait":         &c.BindWait,
-	} {
-		if *dst, err = duration(v, key); err != nil {
-			return c, err
-		}
-	}
-	if c.StopSignal, err = supervisor.ParseSignal(v.GetString("run.stop_signal")); err != nil {
-		return c, fmt.Errorf("%w: run.stop_signal: %w", errConfigFile, err)
-	}
-	c.Ready = supervisor.ReadyMode(v.GetString("run.ready"))
-	c.Restart = supervisor.RestartMode(v.GetString("run.restart"))
-	if c.Logger, err = newLogger(io, v.GetString("log.level"), v.GetString("log.format")); err != nil {
-		return c, err
-	}
-	return c, nil
-}
-
-func newLogger(io ioStreams, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%w: log.level: %q is not debug, info, warn or error", errConfigFile, level)
-	}
-	hopts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(io.Err, hopts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(io.Err, hopts)), nil
-	}
-	return nil, fmt.Errorf("%w: log.format: %q is not text or json", errConfigFile, format)
 }
 
 // rootRun runs the supervisor until ctx is done. SIGHUP forces a rebuild.

@@ -90,8 +90,8 @@ func TestBadInputExitsTwoAndNamesIt(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-c", "bad.toml"}, `bad.toml: unknown key "listen_on"`},
-		{[]string{"-c", "dur.toml"}, `run.stop_timeout: "soon" is not a duration`},
+		{[]string{"-c", "bad.toml"}, `bad.toml:2: unknown key "listen_on"`},
+		{[]string{"-c", "dur.toml"}, `dur.toml:3: run.stop_timeout: "soon" is not a duration`},
 		{[]string{"-c", "missing.toml"}, "missing.toml"},
 		{[]string{"-l", "127.0.0.1:http", "--", "./x"}, `"127.0.0.1:http"`},
 		{[]string{"--", "go", "run"}, "names no package"},
@@ -133,17 +133,24 @@ func TestReloaderBinaryBuilt(t *testing.T) {
 }
 
 func TestJSONLogs(t *testing.T) {
+	t.Chdir(t.TempDir())
 	var buf bytes.Buffer
-	log, err := newLogger(ioStreams{Out: &buf, Err: &buf}, "info", "json")
-	if err != nil {
+	var got *RootOptions
+	cmd := newCmdRoot(ioStreams{Out: &bytes.Buffer{}, Err: &buf}, func(_ context.Context, o *RootOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs([]string{"--log-format", "json", "--", "./server"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	log.Info("child ready", "pid", 42)
+	got.Config.Logger.Info("child ready", "pid", 42)
 	var rec map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil || rec["msg"] != "child ready" || rec["pid"] != float64(42) {
 		t.Errorf("json log line %q: %v %v", buf.String(), rec, err)
 	}
-	if _, err := newLogger(ioStreams{Out: &buf, Err: &buf}, "info", "xml"); err == nil || !strings.Contains(err.Error(), "log.format") {
-		t.Errorf("bad log format: err = %v", err)
+	var stderr bytes.Buffer
+	if code := runWithIO(context.Background(), []string{"--log-format", "xml", "--", "./server"}, ioStreams{Out: &bytes.Buffer{}, Err: &stderr}); code != exitUsage || !strings.Contains(stderr.String(), "log.format") {
+		t.Errorf("bad log format: exit %d, %q", code, stderr.String())
 	}
 }

@@ -56,11 +56,12 @@ func newCmdServe(io ioStreams, runF func(context.Context, *ServeOptions) error) 
 			if at := cmd.ArgsLenAtDash(); at > 0 {
 				return &usageError{fmt.Errorf("unexpected arguments before --: %s", strings.Join(args[:at], " "))}
 			}
-			v, file, err := loadConfig(cmd.Flags(), opts.ConfigFile)
+			s, err := loadConfig(cmd.Flags(), opts.ConfigFile)
 			if err != nil {
 				return err
 			}
-			if opts.Config, err = buildConfig(v, file, args, io); err != nil {
+			s.args = args
+			if opts.Config, err = buildConfig(s, io); err != nil {
 				return err
 			}
 			if _, isGoRun, _ := supervisor.ParseGoRun(opts.Config.Command); isGoRun {

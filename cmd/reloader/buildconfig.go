@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/reloader-dev/reloader/supervisor"
+)
+
+// errNothingToRun is wrapped when no command is configured.
+var errNothingToRun = errors.New("nothing to run")
+
+// buildConfig turns the layered settings into a supervisor.Config. Every
+// value is passed explicitly, so a zero written anywhere stays a zero.
+func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
+	var c supervisor.Config
+	var err error
+	command := s.args
+	if len(command) == 0 {
+		command = s.argv("command", true)
+	}
+	binary, runArgs := s.str("run.binary"), s.list("run.args")
+	build := s.argv("build.command", false)
+	switch {
+	case binary != "" && len(s.args) == 0 && len(command) > 0:
+		return c, s.errorf("run.binary", "cannot be combined with command (%s): set one of them", s.origin("command"))
+	case binary != "" && len(s.args) == 0:
+		command = []string{binary}
+	case len(build) > 0 && len(command) == 0:
+		return c, s.errorf("run.binary", "build.command is set but no program to run: set run.binary to what it builds")
+	}
+	if len(command) == 0 {
+		where := "no " + DefaultConfigFile + " here"
+		if f := s.fileName(); f != "" {
+			where = f + " sets no command"
+		}
+		return c, &usageError{fmt.Errorf("%w (%s): use reloader [flags] -- COMMAND, e.g. reloader -l 127.0.0.1:8080 -- go run ./cmd/api, or reloader init", errNothingToRun, where)}
+	}
+	c.Command = append(command, runArgs...)
+	c.Build = build
+	c.BuildOutput = s.str("build.output")
+	c.BuildFlags = s.list("build.flags")
+	c.PreBuild = s.argv("hooks.pre_build", false)
+	c.PostSwap = s.argv("hooks.post_swap", false)
+	c.RunDir = s.str("run.dir")
+	c.WatchRoot = s.str("watch.root")
+	c.WatchInclude = s.list("watch.include")
+	c.WatchExclude = s.list("watch.exclude")
+	c.WatchExtensions = s.list("watch.extensions")
+	if c.WatchExtensions == nil {
+		c.WatchExtensions = []string{} // written empty: none
+	}
+	c.OutputPrefix = s.str("log.prefix")
+	if c.Listen, err = supervisor.ParseAddresses(s.list("listen")); err != nil {
+		return c, s.errorf("listen", "%v", err)
+	}
+	if c.Env, err = s.env("run.env"); err != nil {
+		return c, err
+	}
+	if c.BuildEnv, err = s.env("build.env"); err != nil {
+		return c, err
+	}
+	var gitignore bool
+	for key, dst := range map[string]*bool{
+		"reuseport":           &c.ReusePort,
+		"kill_stale":          &c.KillStale,
+		"proxy.enabled":       &c.Proxy,
+		"watch.enabled":       &c.Watch,
+		"build.debug":         &c.Debug,
+		"watch.include_tests": &c.WatchIncludeTests,
+		"watch.gitignore":     &gitignore,
+		"watch.poll":          &c.Poll,
+		"watch.force":         &c.WatchForce,
+	} {
+		if *dst, err = s.boolean(key); err != nil {
+			return c, err
+		}
+	}
+	c.WatchNoGitIgnore = !gitignore
+	for key, dst := range map[string]*time.Duration{
+		"watch.debounce":      &c.Debounce,
+		"watch.max_wait":      &c.MaxWait,
+		"watch.poll_interval": &c.PollInterval,
+		"run.stop_timeout":    &c.StopTimeout,
+		"run.ready_timeout":   &c.ReadyTimeout,
+		"run.ready_delay":     &c.ReadyDelay,
+		"proxy.hold":          &c.ProxyHold,
+		"bind_wait":           &c.BindWait,
+	} {
+		if *dst, err = s.duration(key); err != nil {
+			return c, err
+		}
+	}
+	if c.PollInterval < 0 {
+		return c, s.errorf("watch.poll_interval", "must be more than 0s")
+	}
+	if c.StopSignal, err = supervisor.ParseSignal(s.str("run.stop_signal")); err != nil {
+		return c, s.errorf("run.stop_signal", "%q is not a signal such as SIGTERM, SIGINT or 15", s.str("run.stop_signal"))
+	}
+	steering, err := s.boolean("steering")
+	if err != nil {
+		return c, err
+	}
+	c.NoSteering = !steering
+	c.ProxyPortEnv = s.str("proxy.port_env")
+	switch r := supervisor.RestartMode(s.str("run.restart")); r {
+	case supervisor.RestartOverlap, supervisor.RestartSequential:
+		c.Restart = r
+	default:
+		return c, s.errorf("run.restart", "%q is not overlap or sequential", r)
+	}
+	switch r := supervisor.ReadyMode(s.str("run.ready")); r {
+	case supervisor.ReadyAuto, supervisor.ReadyNotify, supervisor.ReadyDelay:
+		c.Ready = r
+	default:
+		return c, s.errorf("run.ready", "%q is not auto, notify or delay", r)
+	}
+	errW := &syncWriter{w: io.Err}
+	c.Stdout, c.Stderr = io.Out, errW
+	if c.Logger, err = newLogger(errW, s); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func newLogger(w *syncWriter, s *settings) (*slog.Logger, error) {
+	var lv slog.Level
+	level, format := s.str("log.level"), s.str("log.format")
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, s.errorf("log.level", "%q is not debug, info, warn or error", level)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, s.errorf("log.format", "%q is not text or json", format)
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startWithConfig writes .reloader.toml into a new "stock" app (listen and
+// command are added) and starts reloader there with no arguments.
+func startWithConfig(t *testing.T, config string) *session {
+	t.Helper()
+	s := &session{t: t, dir: newApp(t, "stock"), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	write(t, filepath.Join(s.dir, DefaultConfigFile), fmt.Sprintf("listen = [%q]\ncommand = [\"go\", \"run\", \".\"]\n%s", s.addr, config))
+	s.r = startReloader(t, s.dir)
+	s.waitReady()
+	return s
+}
+
+// served returns the body of one request, failing the test on error.
+func (s *session) served() string {
+	s.t.Helper()
+	body, err := get(s.url)
+	if err != nil {
+		s.t.Fatalf("GET %s: %v", s.url, err)
+	}
+	return body
+}
+
+func (s *session) wait(re string) []string {
+	s.t.Helper()
+	m, next := s.r.waitLine(s.seen, regexp.MustCompile(re), 120*time.Second)
+	s.seen = next
+	return m
+}
+
+func TestInitConfigServes(t *testing.T) {
+	dir := newApp(t, "stock")
+	addr := freePort(t)
+	init := exec.Command(reloaderBin, "init", "--listen", addr)
+	init.Dir = dir
+	if out, err := init.CombinedOutput(); err != nil {
+		t.Fatalf("reloader init: %v\n%s", err, out)
+	}
+	s := &session{t: t, dir: dir, addr: addr, url: "http://" + addr + "/"}
+	s.r = startReloader(t, dir)
+	s.waitReady()
+	if body := s.served(); !strings.HasPrefix(body, "version=v1 ") {
+		t.Errorf("served %q", body)
+	}
+	setVersion(t, dir, "v2")
+	s.waitReady()
+	waitPid(t, s.url, s.pids[1])
+	s.shutdown()
+}
+
+func TestHooks(t *testing.T) {
+	marks := t.TempDir()
+	s := startWithConfig(t, fmt.Sprintf(`
+[build]
+env = { MARKS = %q }
+[watch]
+debounce = "20ms"
+[hooks]
+pre_build = ["sh", "-c", "echo pre_build ran; test ! -e \"$MARKS/fail\""]
+post_swap = "echo swapped to $RELOADER_PID"
+`, marks))
+	out := s.r.output()
+	if pre, ready := strings.Index(out, "[pre_build] pre_build ran"), strings.Index(out, `msg="child ready"`); pre < 0 || pre > ready {
+		t.Errorf("pre_build did not run before the first start")
+	}
+
+	s.wait(`msg="post_swap hook done" pid=` + strconv.Itoa(s.pids[0]))
+
+	// A failing pre_build is a failed build: the old child keeps serving.
+	write(t, filepath.Join(marks, "fail"), "")
+	failFrom := s.r.mark()
+	setVersion(t, s.dir, "v2")
+	m := s.wait(`msg="build failed; still serving the previous child" pid=(\d+) err="hooks.pre_build: exit status 1"`)
+	if m[1] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("kept pid %s, want %d", m[1], s.pids[0])
+	}
+	if body := s.served(); !strings.HasPrefix(body, "version=v1 ") {
+		t.Errorf("after a failed pre_build: %q", body)
+	}
+	if strings.Contains(strings.Join(strings.Split(s.r.output(), "\n")[failFrom:], "\n"), "post_swap") {
+		t.Error("post_swap ran without a swap")
+	}
+
+	// Once it passes, the build and swap go on and post_swap runs after.
+	os.Remove(filepath.Join(marks, "fail"))
+	setVersion(t, s.dir, "v3")
+	pid := s.waitReady()
+	s.wait(`msg=swapped .*new_pid=` + strconv.Itoa(pid))
+	s.wait(`^\[post_swap\] swapped to ` + strconv.Itoa(pid) + `$`)
+	s.wait(`msg="post_swap hook done" pid=` + strconv.Itoa(pid))
+	waitPid(t, s.url, pid)
+	s.shutdown()
+}
+
+// TestEditsDuringOneBuild makes three edits while a build is held in its
+// pre_build hook (blocked reading a fifo), then releases it: one further
+// swap follows, and it serves the last edit.
+func TestEditsDuringOneBuild(t *testing.T) {
+	gate := filepath.Join(t.TempDir(), "gate")
+	s := startWithConfig(t, fmt.Sprintf(`
+[watch]
+debounce = "20ms"
+[hooks]
+pre_build = ["sh", "-c", "if [ -p %[1]s ]; then echo waiting; cat %[1]s >/dev/null; fi"]
+`, gate))
+	if err := syscall.Mkfifo(gate, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	from := s.r.mark()
+	setVersion(t, s.dir, "v2")
+	s.wait(`msg=building `)
+	s.wait(`^\[pre_build\] waiting$`)
+	for _, v := range []string{"v3", "v4", "v5"} {
+		setVersion(t, s.dir, v)
+		s.wait(`msg="change during build; restarting build"`)
+		s.wait(`msg=building `)
+		s.wait(`^\[pre_build\] waiting$`)
+	}
+	// Release the held build: the hook's cat sees EOF when we close. Later
+	// builds must not wait, so the fifo goes first.
+	f, err := os.OpenFile(gate, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("open fifo: %v", err)
+	}
+	os.Remove(gate)
+	f.Close()
+	pid := s.waitReady()
+	s.wait(`msg=swapped .*new_pid=` + strconv.Itoa(pid))
+	waitPid(t, s.url, pid)
+	if body := s.served(); !strings.HasPrefix(body, "version=v5 ") {
+		t.Errorf("served %q, want v5", body)
+	}
+	out := strings.Join(strings.Split(s.r.output(), "\n")[from:], "\n")
+	if n := strings.Count(out, "msg=swapped"); n != 1 {
+		t.Errorf("swaps after the edits = %d, want 1", n)
+	}
+	if n := strings.Count(out, "msg=\"child started\""); n != 1 {
+		t.Errorf("children started after the edits = %d, want 1", n)
+	}
+	s.shutdown()
+}
+
+func TestPollingPicksUpAnEdit(t *testing.T) {
+	s := startWithConfig(t, `
+[watch]
+poll = true
+poll_interval = "50ms"
+`)
+	if !strings.Contains(s.r.output(), "poll=true") {
+		t.Error("reloader did not say it polls")
+	}
+	setVersion(t, s.dir, "v2")
+	pid := s.waitReady()
+	waitPid(t, s.url, pid)
+	if body := s.served(); !strings.HasPrefix(body, "version=v2 ") {
+		t.Errorf("served %q", body)
+	}
+	s.shutdown()
+}

@@ -1,0 +1,195 @@
+package supervisor
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// maxLine bounds the bytes a lineWriter holds while waiting for a newline;
+// a longer line is written in pieces of this size, each prefixed.
+const maxLine = 64 << 10
+
+// outputDrain bounds how long Close waits for children's output to reach
+// EOF. Only a grandchild that left the child's process group and kept the
+// pipe open makes it wait that long.
+const outputDrain = 2 * time.Second
+
+// syncWriter serialises writes to w, so that each line written with one
+// Write call stays whole among the lines of other children and hooks.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// lineWriter splits what is written to it into lines and writes each line,
+// prefixed, with one Write call to dst. Flush writes a last partial line.
+// It is not safe for concurrent use; give each stream its own.
+type lineWriter struct {
+	dst    io.Writer
+	prefix string
+	buf    []byte
+}
+
+func newLineWriter(dst io.Writer, prefix string) *lineWriter {
+	return &lineWriter{dst: dst, prefix: prefix}
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 && len(l.buf) < maxLine {
+			break
+		}
+		n := i + 1
+		if i < 0 {
+			n = maxLine
+		}
+		if err := l.emit(l.buf[:n]); err != nil {
+			return len(p), err
+		}
+		l.buf = l.buf[n:]
+	}
+	if len(l.buf) == 0 {
+		l.buf = nil // let a large buffer go
+	}
+	return len(p), nil
+}
+
+// Flush writes what is left as a line of its own.
+func (l *lineWriter) Flush() error {
+	if len(l.buf) == 0 {
+		return nil
+	}
+	err := l.emit(l.buf)
+	l.buf = nil
+	return err
+}
+
+func (l *lineWriter) emit(line []byte) error {
+	out := make([]byte, 0, len(l.prefix)+len(line)+1)
+	out = append(append(out, l.prefix...), line...)
+	if out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	_, err := l.dst.Write(out)
+	return err
+}
+
+// outputs copies children's stdout and stderr from pipes to the
+// supervisor's writers, line by line.
+type outputs struct {
+	stdout, stderr io.Writer // syncWriters
+	prefix         string
+	wg             sync.WaitGroup
+	mu             sync.Mutex
+	open           map[*os.File]bool // read ends still being copied
+}
+
+func newOutputs(stdout, stderr io.Writer, prefix string) *outputs {
+	return &outputs{
+		stdout: &syncWriter{w: stdout},
+		stderr: &syncWriter{w: stderr},
+		prefix: prefix,
+		open:   map[*os.File]bool{},
+	}
+}
+
+// childPipes are the pipes of one child: the write ends go to the child as
+// fds 1 and 2 and are closed in the supervisor once it has started.
+type childPipes struct {
+	o      *outputs
+	r, w   [2]*os.File
+	closed bool
+}
+
+// pipes makes the stdout and stderr pipes for a new child. The write ends
+// are close-on-exec in the supervisor (os.Pipe), so only the child they are
+// placed at fds 1 and 2 of inherits them.
+func (o *outputs) pipes() (*childPipes, error) {
+	p := &childPipes{o: o}
+	for i := range 2 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			p.abort()
+			return nil, err
+		}
+		p.r[i], p.w[i] = r, w
+	}
+	return p, nil
+}
+
+// started closes the write ends in the supervisor and starts copying; the
+// copies end when the child and everything that inherited the pipes have
+// closed them.
+func (p *childPipes) started() {
+	dsts := [2]io.Writer{p.o.stdout, p.o.stderr}
+	for i := range 2 {
+		p.w[i].Close()
+		r := p.r[i]
+		p.o.mu.Lock()
+		p.o.open[r] = true
+		p.o.mu.Unlock()
+		p.o.wg.Add(1)
+		go p.o.copy(r, newLineWriter(dsts[i], p.o.prefix))
+	}
+	p.closed = true
+}
+
+// abort closes all ends after a failed start.
+func (p *childPipes) abort() {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	for i := range 2 {
+		for _, f := range []*os.File{p.r[i], p.w[i]} {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
+}
+
+func (o *outputs) copy(r *os.File, lw *lineWriter) {
+	defer o.wg.Done()
+	io.Copy(lw, r)
+	lw.Flush()
+	o.mu.Lock()
+	delete(o.open, r)
+	o.mu.Unlock()
+	r.Close()
+}
+
+// close waits up to outputDrain for every copy to reach EOF, then closes
+// the read ends still open (held by grandchildren that outlived their
+// group), which ends those copies with their last partial line written.
+func (o *outputs) close() {
+	done := make(chan struct{})
+	go func() {
+		o.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(outputDrain)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	o.mu.Lock()
+	for r := range o.open {
+		r.Close()
+	}
+	o.mu.Unlock()
+	<-done
+}

@@ -1,0 +1,131 @@
+package supervisor
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const (
+	chattyLines = 300 // per goroutine
+	chattyWidth = 3000
+	chattyTail  = "tail-without-newline"
+)
+
+// writeChatty is the chatty test child's output: two goroutines write long
+// lines to stdout and stderr at once, then a last partial line.
+func writeChatty() {
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range chattyLines {
+				w := os.Stdout
+				if i%2 == 1 {
+					w = os.Stderr
+				}
+				fmt.Fprintf(w, "g%d %04d %s END\n", g, i, strings.Repeat(string(rune('a'+g)), chattyWidth))
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Fprint(os.Stdout, chattyTail)
+}
+
+// recorder collects output and wakes waiters on every write.
+type recorder struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	more chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{more: make(chan struct{}, 1)} }
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	r.buf.Write(p)
+	r.mu.Unlock()
+	select {
+	case r.more <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
+}
+
+// waitFor waits until the output contains want.
+func (r *recorder) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	for {
+		if s := r.String(); strings.Contains(s, want) {
+			return s
+		}
+		select {
+		case <-r.more:
+		case <-t.Context().Done():
+			t.Fatalf("output never contained %q", want)
+		}
+	}
+}
+
+func TestChildOutputLinesStayWholeAndPrefixed(t *testing.T) {
+	out := newRecorder()
+	// Notify mode: a child is ready only once it has read its mode (and
+	// the chatty one has written everything), which orders the modes.
+	h := newHarness(t, Config{Stdout: out, Stderr: out, OutputPrefix: "[app] ", Ready: ReadyNotify})
+	h.waitReady()
+	h.setMode("chatty")
+	h.s.Reload("test")
+	h.waitReady()
+	h.setMode("serve")
+	// Stopping the chatty child closes its pipes: the tail arrives then.
+	h.s.Reload("test")
+	h.waitReady()
+	all := out.waitFor(t, "[app] "+chattyTail+"\n")
+	line := regexp.MustCompile(`^\[app\] g([01]) (\d{4}) ([ab]+) END$`)
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSuffix(all, "\n"), "\n") {
+		if l == "[app] "+chattyTail {
+			continue
+		}
+		m := line.FindStringSubmatch(l)
+		if m == nil || len(m[3]) != chattyWidth || m[3][0] != "ab"[m[1][0]-'0'] {
+			t.Fatalf("torn or unprefixed line (%d bytes): %.120q", len(l), l)
+		}
+		seen[m[1]+m[2]] = true
+	}
+	if len(seen) != 2*chattyLines {
+		t.Errorf("saw %d distinct lines, want %d", len(seen), 2*chattyLines)
+	}
+}
+
+func TestLineWriterSplitsAndFlushes(t *testing.T) {
+	var buf bytes.Buffer
+	lw := newLineWriter(&buf, "> ")
+	for _, chunk := range []string{"one\ntw", "o\n", "", "thr", "ee"} {
+		lw.Write([]byte(chunk))
+	}
+	if got := buf.String(); got != "> one\n> two\n" {
+		t.Errorf("before flush: %q", got)
+	}
+	lw.Flush()
+	if got := buf.String(); got != "> one\n> two\n> three\n" {
+		t.Errorf("after flush: %q", got)
+	}
+	buf.Reset()
+	lw.Write(bytes.Repeat([]byte("x"), maxLine+10))
+	lw.Flush()
+	if got := strings.Count(buf.String(), "> "); got != 2 {
+		t.Errorf("an over-long line gave %d pieces, want 2", got)
+	}
+}
