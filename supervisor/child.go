@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,18 +24,21 @@ var ErrNotReady = errors.New("supervisor: new child was not ready")
 
 // child is one generation of the app.
 type child struct {
-	gen     int
-	pid     int
-	proc    *os.Process
-	notify  *notifySocket
-	binary  string    // built binary to remove when the child is gone; "" if none
-	socks   []*member // the sockets at fds 3, 4, ...
-	exe     string    // the app's executable
-	backend string    // proxy mode: the child's private "127.0.0.1:port"
-	started time.Time
-	done    chan struct{}
-	state   *os.ProcessState // set before done is closed
-	waitErr error
+	gen    int
+	pid    int
+	proc   *os.Process
+	notify *notifySocket
+	binary string    // built binary to remove when the child is gone; "" if none
+	socks  []*member // the sockets at fds 3, 4, ...
+	exe    string    // the app's executable
+	pipes  *childPipes
+	// addrInUse is set when the child printed "address already in use".
+	addrInUse atomic.Bool
+	backend   string // proxy mode: the child's private "127.0.0.1:port"
+	started   time.Time
+	done      chan struct{}
+	state     *os.ProcessState // set before done is closed
+	waitErr   error
 	// stopping is set when the supervisor stops the child on purpose, so its
 	// exit is not reported as a crash.
 	stopping atomic.Bool
@@ -110,8 +114,12 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	pipes.started()
-	c := &child{gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
+	c := &child{pipes: pipes, gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
+	pipes.started(func(line []byte) {
+		if bytes.Contains(line, []byte("address already in use")) {
+			c.addrInUse.Store(true)
+		}
+	})
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}

@@ -37,6 +37,7 @@ type lineWriter struct {
 	dst    io.Writer
 	prefix string
 	buf    []byte
+	onLine func(line []byte) // sees every line before it is written; may be nil
 }
 
 func newLineWriter(dst io.Writer, prefix string) *lineWriter {
@@ -76,6 +77,9 @@ func (l *lineWriter) Flush() error {
 }
 
 func (l *lineWriter) emit(line []byte) error {
+	if l.onLine != nil {
+		l.onLine(line)
+	}
 	out := make([]byte, 0, len(l.prefix)+len(line)+1)
 	out = append(append(out, l.prefix...), line...)
 	if out[len(out)-1] != '\n' {
@@ -110,6 +114,7 @@ type childPipes struct {
 	o      *outputs
 	r, w   [2]*os.File
 	closed bool
+	copied sync.WaitGroup // this child's two copies
 }
 
 // pipes makes the stdout and stderr pipes for a new child. The write ends
@@ -131,7 +136,7 @@ func (o *outputs) pipes() (*childPipes, error) {
 // started closes the write ends in the supervisor and starts copying; the
 // copies end when the child and everything that inherited the pipes have
 // closed them.
-func (p *childPipes) started() {
+func (p *childPipes) started(onLine func([]byte)) {
 	dsts := [2]io.Writer{p.o.stdout, p.o.stderr}
 	for i := range 2 {
 		p.w[i].Close()
@@ -140,9 +145,28 @@ func (p *childPipes) started() {
 		p.o.open[r] = true
 		p.o.mu.Unlock()
 		p.o.wg.Add(1)
-		go p.o.copy(r, newLineWriter(dsts[i], p.o.prefix))
+		p.copied.Add(1)
+		lw := newLineWriter(dsts[i], p.o.prefix)
+		lw.onLine = onLine
+		go func() {
+			defer p.copied.Done()
+			p.o.copy(r, lw)
+		}()
 	}
 	p.closed = true
+}
+
+// wait waits until this child's output is copied, at most d.
+func (p *childPipes) wait(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		p.copied.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
 
 // abort closes all ends after a failed start.

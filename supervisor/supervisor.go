@@ -315,6 +315,7 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 	via, err := s.waitReady(ctx, ch)
 	if err != nil {
 		s.kill(ch)
+		s.explainFailedStart(ch, err)
 		r.err = err
 		return r
 	}

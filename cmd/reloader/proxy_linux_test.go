@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -63,4 +65,21 @@ func TestProxyPassThrough(t *testing.T) {
 		t.Errorf("websocket echo: %d bytes, %v", len(got), err)
 	}
 	s.shutdown()
+}
+
+// The same app without --proxy binds the address reloader holds: reloader
+// says so in one line and names both fixes.
+func TestDetectsAnAppThatBindsTheHeldAddress(t *testing.T) {
+	addr := freePort(t)
+	_, port, _ := net.SplitHostPort(addr)
+	t.Setenv("PORT", port)
+	dir := newApp(t, "portapp")
+	r := startReloader(t, dir, "-l", addr, "--", "go", "run", ".")
+	m, _ := r.waitLine(0, regexp.MustCompile(`msg="the app binds an address reloader already holds \(address already in use\)".*fix_listenfd=.*listenfd\.Listen.*fix_proxy=.*--proxy`), 120*time.Second)
+	if len(m) == 0 {
+		t.Fatal("no detection line")
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit %d", code)
+	}
 }
