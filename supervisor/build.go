@@ -104,7 +104,7 @@ func (s *Supervisor) runBuild(ctx context.Context, argv []string) error {
 	cmd.SysProcAttr = buildSysProcAttr()
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
+	err := s.runGroup(cmd)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

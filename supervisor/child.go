@@ -120,6 +120,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 			c.addrInUse.Store(true)
 		}
 	})
+	s.reaper.add(c.pid)
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
@@ -278,6 +279,7 @@ func (s *Supervisor) kill(c *child) {
 // (grandchildren still hold the sockets), its sockets and its binary.
 func (s *Supervisor) reap(c *child) {
 	killGroup(c.pid)
+	s.reaper.gone(c.pid)
 	s.releaseSockets(c.socks)
 	c.socks = nil
 	if c.binary != "" {

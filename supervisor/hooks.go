@@ -27,7 +27,7 @@ func (s *Supervisor) runCommand(ctx context.Context, name string, argv []string,
 	cmd.SysProcAttr = buildSysProcAttr()
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
+	err := s.runGroup(cmd)
 	lw.Flush()
 	if ctx.Err() != nil {
 		return ctx.Err()

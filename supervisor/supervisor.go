@@ -37,6 +37,7 @@ type Supervisor struct {
 	proxy     *proxy               // nil unless Config.Proxy
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 	out       *outputs             // children's and hooks' output
+	reaper    *reaper              // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
 	runCtx    context.Context      // Run's, for post_swap hooks
 }
@@ -74,6 +75,11 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if s.shim = cfg.Shim; s.shim == "" {
 		if s.shim, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
+		}
+	}
+	if inheritFDs {
+		if s.reaper, err = startReaper(s.shim, s.log); err != nil {
+			s.log.Warn("no reaper: children may outlive a killed reloader", "err", err)
 		}
 	}
 	if cfg.KillStale {
@@ -142,7 +148,22 @@ func (s *Supervisor) Close() error {
 	if s.out != nil {
 		s.out.close()
 	}
+	s.reaper.close()
 	return nil
+}
+
+// runGroup runs cmd, which starts a process group of its own, and keeps the
+// reaper informed so the group dies with reloader.
+func (s *Supervisor) runGroup(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	pid := cmd.Process.Pid
+	s.reaper.add(pid)
+	err := cmd.Wait()
+	killGroup(pid)
+	s.reaper.gone(pid)
+	return err
 }
 
 // cycle is one build-start-ready attempt, run in its own goroutine.

@@ -26,6 +26,9 @@ const (
 
 func main() {
 	if shim, err := supervisor.RunShimIfRequested(); shim {
+		if err == nil {
+			os.Exit(exitOK) // the reaper finished
+		}
 		fmt.Fprintln(os.Stderr, "reloader:", err)
 		os.Exit(exitShimErr)
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// waitGone waits, on pidfds, until every pid has exited.
+func waitGone(t *testing.T, what string, pids ...int) {
+	t.Helper()
+	for _, pid := range pids {
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			continue // already gone
+		}
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 10000)
+		unix.Close(fd)
+		if err != nil || n != 1 {
+			t.Errorf("%s: pid %d still alive 10s after reloader was SIGKILLed", what, pid)
+		}
+	}
+}
+
+func TestSIGKILLWhileServingKillsChildAndGrandchildren(t *testing.T) {
+	s := startSession(t, "grandchild")
+	body, err := get(s.url)
+	m := regexp.MustCompile(`grandchild=(\d+) pid=(\d+)`).FindStringSubmatch(body)
+	if err != nil || m == nil {
+		t.Fatalf("GET = %q, %v", body, err)
+	}
+	grand, _ := strconv.Atoi(m[1])
+	s.r.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.r.done
+	waitGone(t, "child", s.pids[0])
+	waitGone(t, "grandchild", grand)
+}
+
+func TestSIGKILLDuringBuildKillsTheBuildStep(t *testing.T) {
+	s := &session{t: t, dir: newApp(t, "stock"), addr: freePort(t)}
+	s.url = "http://" + s.addr + "/"
+	pidFile := filepath.Join(t.TempDir(), "hook.pid")
+	// The pre-build hook stands in for a long build step: it records its pid
+	// and blocks. It runs in the build's place, in its own process group.
+	hook := "if [ -f " + s.dir + "/block ]; then echo $$ > " + pidFile + "; exec sleep 300; fi"
+	s.r = startReloader(t, s.dir, "-l", s.addr, "--debounce", "20ms", "--pre-build", hook, "--", "go", "run", ".")
+	s.waitReady()
+	write(t, s.dir+"/block", "")
+	setVersion(t, s.dir, "v2")
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg=building`), 30*time.Second)
+	var pid int
+	for i := 0; i < 500 && pid == 0; i++ {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if pid == 0 {
+			time.Sleep(20 * time.Millisecond) // the hook writes its pid file
+		}
+	}
+	if pid == 0 {
+		t.Fatal("the hook never started")
+	}
+	s.r.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.r.done
+	waitGone(t, "child", s.pids[0])
+	waitGone(t, "build step", pid)
+}
