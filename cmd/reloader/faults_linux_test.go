@@ -72,3 +72,42 @@ func TestSIGKILLDuringBuildKillsTheBuildStep(t *testing.T) {
 	waitGone(t, "child", s.pids[0])
 	waitGone(t, "build step", pid)
 }
+
+func TestInFlightWorkSurvivesASwap(t *testing.T) {
+	s := startSession(t, "listenfd")
+	type result struct {
+		body string
+		err  error
+	}
+	results := make(chan result, 5)
+	for i := 0; i < 4; i++ {
+		go func() {
+			b, err := get(s.url + "slow")
+			results <- result{b, err}
+		}()
+	}
+	go func() {
+		b, err := get(s.url + "stream")
+		results <- result{b, err}
+	}()
+	// Wait until the first child runs all five.
+	from := s.seen
+	for i := 0; i < 4; i++ {
+		_, from = s.r.waitLine(from, regexp.MustCompile(`slow request started pid=`+strconv.Itoa(s.pids[0])), 30*time.Second)
+	}
+	s.r.waitLine(s.seen, regexp.MustCompile(`stream started pid=`+strconv.Itoa(s.pids[0])), 30*time.Second)
+	s.r.cmd.Process.Signal(syscall.SIGHUP)
+	s.waitReady()
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="stopping child" pid=`+strconv.Itoa(s.pids[0])), 30*time.Second)
+	for i := 0; i < 5; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("in-flight request failed across the swap: %v", r.err)
+			continue
+		}
+		if !strings.HasPrefix(r.body, "slow done pid="+strconv.Itoa(s.pids[0])) && !strings.HasSuffix(r.body, "chunk 19\n") {
+			t.Errorf("in-flight response cut short: %q", r.body)
+		}
+	}
+	s.shutdown()
+}
