@@ -113,6 +113,9 @@ type Config struct {
 	// Inherited sockets come before the Listen ones, from fd 3. nil means
 	// none.
 	Inherited []InheritedSocket
+	// UnixSocketMode is the permission of unix socket files reloader
+	// creates. 0 means 0660.
+	UnixSocketMode os.FileMode
 	// BindWait bounds how long an address held by someone else is retried
 	// at start-up. 0 means 3s; negative means one attempt.
 	BindWait time.Duration

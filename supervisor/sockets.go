@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/reloader-dev/reloader/portdoctor"
@@ -23,6 +24,9 @@ type ListenOptions struct {
 	BindWait time.Duration
 	// Log receives the one warning that names the holder. nil means none.
 	Log *slog.Logger
+	// UnixMode is the permission of unix socket files. 0 means 0660: the
+	// owner and its group may connect, nobody else.
+	UnixMode os.FileMode
 }
 
 // unwrapOp returns the syscall error inside a *net.OpError, as the
@@ -96,6 +100,15 @@ func listenFD(ctx context.Context, a Address, opts ListenOptions) (io.Closer, in
 	}
 	if a.Network == "unix" {
 		bound = a.Addr
+		mode := opts.UnixMode
+		if mode == 0 {
+			mode = 0o660
+		}
+		if err := os.Chmod(a.Addr, mode); err != nil {
+			closeFD(fd)
+			sock.Close()
+			return nil, -1, "", &ListenError{a, err}
+		}
 	}
 	return sock, fd, bound, nil
 }
