@@ -45,6 +45,7 @@ func TestServeSIGHUPSwapsUnderLoad(t *testing.T) {
 	pidFile := filepath.Join(s.dir, "reloader.pid")
 	s.r = startReloader(t, s.dir, "serve", "-l", "web="+s.addr, "--pid-file", pidFile, "--", bin)
 	s.waitReady()
+	s.r.waitLine(0, regexp.MustCompile(`msg="serve: ready"`), 30*time.Second) // the pid file is written
 	if pid := readPID(t, pidFile); pid != s.r.cmd.Process.Pid {
 		t.Errorf("pid file names %d, want reloader %d", pid, s.r.cmd.Process.Pid)
 	}
@@ -86,6 +87,7 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 
 	s.r.cmd.Process.Signal(syscall.SIGUSR2)
 	child := s.waitReady() // the new reloader's first child
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: ready" pid=(\d+)`), 30*time.Second) // the new reloader wrote the pid file
 	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
 	select {
 	case <-s.r.done:

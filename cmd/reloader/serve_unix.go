@@ -57,6 +57,8 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		}
 		if err := upg.Ready(); err != nil {
 			log.Error("serve: ready", "err", err)
+		} else {
+			log.Info("serve: ready", "pid", os.Getpid(), "pid_file", opts.PIDFile)
 		}
 		if upg.HasParent() {
 			log.Info("serve: upgraded; waiting for the old reloader to drain")
