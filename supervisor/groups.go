@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -333,7 +332,6 @@ func (g *groups) close() {
 	}
 }
 
-var errNoSteering = errors.New("supervisor: connection steering needs Linux")
 
 func portOf(addr string) int {
 	_, p, _ := net.SplitHostPort(addr)

@@ -2,6 +2,10 @@
 
 package supervisor
 
+import "errors"
+
+var errNoSteering = errors.New("supervisor: connection steering needs Linux")
+
 func attachSteering(fd, index int) error { return errNoSteering }
 
 func acceptQueueLen(fd int) (int, error) { return 0, errNoSteering }

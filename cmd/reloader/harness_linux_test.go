@@ -211,10 +211,7 @@ func (p *reloaderProc) stop(sig syscall.Signal) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-var (
-	reReady   = regexp.MustCompile(`msg="child ready" pid=(\d+) gen=(\d+)`)
-	reSwapped = regexp.MustCompile(`msg=swapped .*new_pid=(\d+)`)
-)
+var reReady = regexp.MustCompile(`msg="child ready" pid=(\d+) gen=(\d+)`)
 
 // loadResult counts the outcome of every request by kind.
 type loadResult struct {
