@@ -2,8 +2,10 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/reloader-dev/reloader/watcher"
 )
@@ -59,28 +61,102 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	default:
 		return nil, func() {}, nil
 	}
-	var w changeSource
-	var err error
-	if s.cfg.Poll && s.cfg.Watch {
-		w, err = watcher.NewPoller(opts, s.cfg.PollInterval)
-	} else {
-		w, err = watcher.New(opts)
-	}
+	w, err := s.newSource(opts)
 	if err != nil {
 		return nil, nil, err
 	}
+	s.log.Info("watching", "root", opts.Root, "poll", s.cfg.Poll)
+	out := make(chan watcher.Batch)
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
-		if err := w.Run(ctx); err != nil {
+		defer close(done)
+		s.watchLoop(wctx, opts, w, out)
+	}()
+	return out, func() { cancel(); <-done }, nil
+}
+
+func (s *Supervisor) newSource(opts watcher.Options) (changeSource, error) {
+	if s.cfg.Poll && s.cfg.Watch {
+		return watcher.NewPoller(opts, s.cfg.PollInterval)
+	}
+	return watcher.New(opts)
+}
+
+// watchLoop forwards batches to out. When the watch root is removed or
+// renamed away it says so, keeps the child serving, waits for the root to
+// come back, watches it again and asks for one build.
+func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w changeSource, out chan<- watcher.Batch) {
+	for {
+		removed := s.forward(ctx, w, out)
+		w.Close()
+		if !removed || ctx.Err() != nil {
+			return
+		}
+		s.log.Error("the watched root was removed or renamed; still serving; watching resumes when it returns", "root", opts.Root)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rootPoll):
+			}
+			if fi, err := os.Stat(opts.Root); err != nil || !fi.IsDir() {
+				continue
+			}
+			var err error
+			if w, err = s.newSource(opts); err == nil {
+				break
+			}
+			s.log.Warn("watching the returned root failed; retrying", "root", opts.Root, "err", err)
+		}
+		s.log.Info("the watched root is back; watching again", "root", opts.Root)
+		select {
+		case out <- watcher.Batch{Paths: []string{opts.Root}, Count: 1}:
+		case <-ctx.Done():
+			w.Close()
+			return
+		}
+	}
+}
+
+// rootPoll is how often a removed watch root is looked for.
+const rootPoll = 250 * time.Millisecond
+
+// forward runs w and passes its batches on until ctx ends or w ends. It
+// reports whether w stopped because its root went away.
+func (s *Supervisor) forward(ctx context.Context, w changeSource, out chan<- watcher.Batch) (rootRemoved bool) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		if err := w.Run(rctx); err != nil {
 			s.log.Error("watcher stopped", "err", err)
 		}
 	}()
-	go func() {
-		for err := range w.Errors() {
+	changes, errs := w.Changes(), w.Errors()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case b, ok := <-changes:
+			if !ok {
+				return false
+			}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return false
+			}
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			if errors.Is(err, watcher.ErrRootRemoved) {
+				return true
+			}
 			s.log.Warn("watcher", "err", err)
 		}
-	}()
-	s.log.Info("watching", "root", opts.Root, "poll", s.cfg.Poll)
-	return w.Changes(), func() { w.Close() }, nil
+	}
 }
 
 // moduleRoot returns the directory of the nearest go.mod at or above dir,

@@ -111,3 +111,28 @@ func TestInFlightWorkSurvivesASwap(t *testing.T) {
 	}
 	s.shutdown()
 }
+
+func TestWatchedRootRemovedAndBack(t *testing.T) {
+	s := startSession(t, "listenfd")
+	moved := s.dir + ".moved"
+	if err := os.Rename(s.dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="the watched root was removed or renamed; still serving; watching resumes when it returns"`), 30*time.Second)
+	waitPid(t, s.url, s.pids[0]) // the child keeps serving
+	if err := os.Rename(moved, s.dir); err != nil {
+		t.Fatal(err)
+	}
+	s.r.waitLine(s.seen, regexp.MustCompile(`msg="the watched root is back; watching again"`), 30*time.Second)
+	s.waitReady() // the return asks for one build
+	setVersion(t, s.dir, "v2")
+	s.waitReady()
+	var body string
+	for i := 0; i < 1000 && !strings.Contains(body, "version=v2 "); i++ {
+		body, _ = get(s.url)
+	}
+	if !strings.Contains(body, "version=v2 ") {
+		t.Fatalf("edit after the root came back not served: %q", body)
+	}
+	s.shutdown()
+}
