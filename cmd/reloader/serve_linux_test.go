@@ -86,7 +86,7 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
 
 	s.r.cmd.Process.Signal(syscall.SIGUSR2)
-	child := s.waitReady() // the new reloader's first child
+	child := s.waitReady()                                                                   // the new reloader's first child
 	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: ready" pid=(\d+)`), 30*time.Second) // the new reloader wrote the pid file
 	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
 	select {
