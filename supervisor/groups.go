@@ -332,7 +332,6 @@ func (g *groups) close() {
 	}
 }
 
-
 func portOf(addr string) int {
 	_, p, _ := net.SplitHostPort(addr)
 	n, _ := strconv.Atoi(p)
