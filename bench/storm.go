@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -15,15 +16,19 @@ import (
 var (
 	reBuilding    = regexp.MustCompile(`msg=building`)
 	reAirBuilding = regexp.MustCompile(`building\.\.\.`)
+	reRestarted   = regexp.MustCompile(`change during build; restarting build`)
+	reOverflow    = regexp.MustCompile(`(?i)overflow`)
 )
 
 // stormResult is one tool's response to a burst of file writes.
 type stormResult struct {
-	write   time.Duration // writing every file
-	builds  int           // builds started for the burst
-	s2s     time.Duration // an edit after the burst, save to serve
-	orphans int
-	held    bool
+	write     time.Duration // writing every file
+	builds    int           // builds started for the burst
+	restarted int           // of which reloader cancelled and restarted
+	overflow  bool          // the kernel's event queue overflowed
+	s2s       time.Duration // an edit after the burst, save to serve
+	orphans   int
+	held      bool
 }
 
 func stormScenario(ctx context.Context, e *env) (section, error) {
@@ -49,8 +54,11 @@ func stormScenario(ctx context.Context, e *env) (section, error) {
 	}
 	runs := []run{{label: "reloader", re: reBuilding, sig: syscall.SIGTERM}}
 	if e.air != "" {
-		runs = append(runs, run{label: "air", argv: []string{e.air, "-c", ".air.toml"}, env: func(a string) []string { return []string{"ADDR=" + a} },
-			files: map[string]string{".air.toml": airConfig}, re: reAirBuilding, sig: syscall.SIGINT})
+		runs = append(runs, run{label: "air (default delay = 1000 ms)", argv: []string{e.air, "-c", ".air.toml"}, env: func(a string) []string { return []string{"ADDR=" + a} },
+			files: map[string]string{".air.toml": strings.Replace(airConfig, "delay = 1\n", "", 1)}, re: reAirBuilding, sig: syscall.SIGINT})
+		sec.Notes = append(sec.Notes, "air runs here with its default `delay` (1000 ms), not the `delay = 1` of the swap scenario: "+
+			"with `delay = 1` a first run of this bench saw air start a build for nearly every one of the 5,000 files, "+
+			"without waiting for the previous one to end (the load average on 2 cores passed 200), and not serve the edit made afterwards within 90 s.")
 	} else {
 		sec.Notes = append(sec.Notes, e.airNote)
 	}
@@ -74,10 +82,20 @@ func stormScenario(ctx context.Context, e *env) (section, error) {
 		if res.orphans > 0 || res.held {
 			left = fmt.Sprintf("%d processes, port held: %v", res.orphans, res.held)
 		}
-		sec.row(r.label, itoa(files), ms(res.write), fmt.Sprintf("**%d**", res.builds), ms(res.s2s), left)
+		served := "**not served** within 90 s"
+		if res.s2s > 0 {
+			served = ms(res.s2s)
+		}
+		sec.row(r.label, itoa(files), ms(res.write), fmt.Sprintf("**%d**", res.builds), served, left)
 	}
-	sec.check("reloader: 1 build for the storm", rel.builds == 1, "%d builds%s", rel.builds,
-		ifMissed(rel.builds == 1, "; the writes paused longer than the 50 ms debounce, so a build started mid-storm and was restarted"))
+	why := fmt.Sprintf("; writing the files took %s, and a pause of more than the 50 ms debounce between two writes started a build before the storm ended", ms(rel.write))
+	if rel.restarted > 0 {
+		why += fmt.Sprintf(" (%d of them cancelled and restarted by the next writes, so at most one compile ran at a time)", rel.restarted)
+	}
+	sec.check("reloader: 1 build for the storm", rel.builds == 1, "%d builds%s", rel.builds, ifMissed(rel.builds == 1, why))
+	if rel.overflow {
+		sec.Notes = append(sec.Notes, "reloader's watcher reported an inotify queue overflow during the storm and rescanned.")
+	}
 	sec.check("reloader: an edit afterwards is served", rel.s2s > 0, "served in %s", ms(rel.s2s))
 	return sec, nil
 }
@@ -143,14 +161,21 @@ func runStorm(ctx context.Context, e *env, label string, argv func(string) []str
 		}
 	}
 	r.builds = p.count(from, reBuild)
+	r.restarted = p.count(from, reRestarted)
+	r.overflow = p.count(from, reOverflow) > 0
+	e.opts.Log.Info("storm: builds", "tool", label, "builds", r.builds, "restarted", r.restarted, "overflow", r.overflow, "write", r.write.Round(time.Millisecond))
 	saved := time.Now()
 	if err := setVersion(dir, "v1"); err != nil {
 		return r, err
 	}
 	if err := waitServed(ctx, url, "v1", 90*time.Second); err != nil {
-		return r, fmt.Errorf("after the storm: %w:%s", err, p.tail(20))
+		if ctx.Err() != nil {
+			return r, err
+		}
+		e.opts.Log.Warn("storm: the edit after the storm was not served", "tool", label, "err", err)
+	} else {
+		r.s2s = time.Since(saved)
 	}
-	r.s2s = time.Since(saved)
 	p.stop(sig, 15*time.Second)
 	time.Sleep(100 * time.Millisecond)
 	r.orphans = len(strays(dir))
