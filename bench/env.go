@@ -176,6 +176,7 @@ type machine struct {
 	Cores  int
 	MemGiB float64
 	Kernel string
+	Load   string // /proc/loadavg's 1, 5 and 15 minute figures at the start
 }
 
 func machineInfo() machine {
@@ -192,6 +193,11 @@ func machineInfo() machine {
 	}
 	if kb := procField("/proc/meminfo", "MemTotal"); kb > 0 {
 		m.MemGiB = float64(kb) / (1 << 20)
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], " ")
+		}
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))

@@ -95,6 +95,7 @@ func run(ctx context.Context, o options, stdout io.Writer) ([]section, error) {
 	}
 	defer e.close()
 	started := time.Now()
+	host := machineInfo()
 	var secs []section
 	for _, name := range o.Scenarios {
 		if err := ctx.Err(); err != nil {
@@ -110,7 +111,7 @@ func run(ctx context.Context, o options, stdout io.Writer) ([]section, error) {
 		secs = append(secs, sec)
 		printSection(stdout, sec)
 	}
-	rep := report{Machine: machineInfo(), Go: e.goVersion, Date: started, Took: time.Since(started), Quick: o.Quick, Sections: secs}
+	rep := report{Machine: host, Go: e.goVersion, Date: started, Took: time.Since(started), Quick: o.Quick, Sections: secs}
 	if o.Out != "" {
 		if err := rep.write(o.Repo, o.Out); err != nil {
 			return secs, err

@@ -99,8 +99,9 @@ func (r report) markdown() string {
 		p("\n**This is a `-quick` smoke run: the counts are tiny and the figures mean little.**\n")
 	}
 	p("\n| | |\n|---|---|\n")
-	p("| CPU | %s |\n| cores | %d |\n| memory | %.1f GiB |\n| kernel | %s |\n| Go | %s |\n| date | %s |\n| bench run time | %s |\n",
-		r.Machine.CPU, r.Machine.Cores, r.Machine.MemGiB, r.Machine.Kernel, r.Go, r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
+	p("| CPU | %s |\n| cores | %d |\n| memory | %.1f GiB |\n| kernel | %s |\n| load average at start (1, 5, 15 min) | %s |\n| Go | %s |\n| date | %s |\n| bench run time | %s |\n",
+		r.Machine.CPU, r.Machine.Cores, r.Machine.MemGiB, r.Machine.Kernel, r.Machine.Load, r.Go, r.Date.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
+	p("\nThe figures are wall-clock times on this machine, and other work on it shows in them: the load average above says how busy it was.\n")
 	p("\n## Targets\n\n| scenario | target | result | figure |\n|---|---|---|---|\n")
 	for _, s := range r.Sections {
 		for _, t := range s.Targets {

@@ -71,7 +71,7 @@ func scaleScenario(ctx context.Context, e *env) (section, error) {
 	}
 	polls := hasPollFlag(ctx, e)
 	if !polls {
-		sec.row("reloader, polling", "10000", "1000", "not implemented", "", "", "")
+		sec.row("reloader, polling", "10000", "—", "not implemented", "—", "—", "—")
 		sec.Notes = append(sec.Notes, "`reloader --help` shows no polling flag: polling (for network and container mounts without inotify) is not implemented yet.")
 	} else {
 		sec.Notes = append(sec.Notes, "`reloader --help` shows a polling flag; this bench does not measure it yet.")

@@ -65,8 +65,9 @@ type swapResult struct {
 	edits        loadStats
 	s2s          []time.Duration // save-to-serve per edit
 	gapAfterSave time.Duration   // when the longest gap began, after its edit's save
-	swapGap      time.Duration   // longest gap within swapWindow of a new version's first response
+	swapGap      time.Duration   // longest gap from swapBefore before to swapAfter after a new version's first response
 	builds       []time.Duration // build_time from reloader's log, under load
+	starts       []time.Duration // swap_time from reloader's log: child start to ready
 	orphans      int             // processes left in the module after the tool stopped
 	held         bool            // the port was still bound after the tool stopped
 }
@@ -80,7 +81,10 @@ const (
 	swapAfter  = 300 * time.Millisecond
 )
 
-var reBuildTime = regexp.MustCompile(`msg=swapped .*build_time=(\S+)`)
+var (
+	reBuildTime = regexp.MustCompile(`msg=swapped .*build_time=(\S+)`)
+	reSwapTimes = regexp.MustCompile(`msg=swapped change=(\S+) .*build_time=(\S+) swap_time=(\S+)`)
+)
 
 func swapScenario(ctx context.Context, e *env) (section, error) {
 	edits, steady := 20, 3*time.Second
@@ -134,8 +138,18 @@ func swapScenario(ctx context.Context, e *env) (section, error) {
 	}
 	rel := results["reloader"]
 	budget := median(dev) + appInit + 30*time.Millisecond
-	sec.Notes = append(sec.Notes, fmt.Sprintf("Build alone, same edit, same run (median of %d): `go build` %s, reloader's dev profile %s. Under the load, reloader's own builds took %s (median, from its log).",
-		runs, ms(median(plain)), ms(median(dev)), ms(median(rel.builds))))
+	sec.Notes = append(sec.Notes, fmt.Sprintf("Build alone, same edit, same run (median of %d): `go build` %s, reloader's dev profile %s.", runs, ms(median(plain)), ms(median(dev))))
+	// Split reloader's save-to-serve with its own log: the build, the new
+	// child's start to ready (its 150 ms init), and the rest (debounce,
+	// watcher, steering, the first new-version response).
+	var rest []time.Duration
+	if len(rel.builds) == len(rel.s2s) {
+		for i := range rel.s2s {
+			rest = append(rest, rel.s2s[i]-rel.builds[i]-rel.starts[i])
+		}
+		sec.Notes = append(sec.Notes, fmt.Sprintf("reloader's save-to-serve, split with its log (medians over the edits): build under load %s, new child's start to ready %s, the rest (debounce %s, watcher, steering, the first response) %s.",
+			ms(median(rel.builds)), ms(median(rel.starts)), swapDebounce, ms(median(rest))))
+	}
 	sec.check("reloader: 0 failed requests", rel.edits.failed() == 0, "%d failed of %d", rel.edits.failed(), rel.edits.requests)
 	sec.check("reloader: longest gap ≤ steady-state max latency", rel.edits.gap <= rel.steady.max,
 		"gap %s, steady max %s%s", ms(rel.edits.gap), ms(rel.steady.max),
@@ -145,7 +159,9 @@ func swapScenario(ctx context.Context, e *env) (section, error) {
 		"%s from %s before to %s after each new version's first response, steady max %s", ms(rel.swapGap), ms(swapBefore), ms(swapAfter), ms(rel.steady.max))
 	sec.check("reloader: save-to-serve ≤ build alone + app init + 30 ms", median(rel.s2s) <= budget,
 		"median %s, budget %s (build %s + init %s + 30 ms)%s", ms(median(rel.s2s)), ms(budget), ms(median(dev)), ms(appInit),
-		ifMissed(median(rel.s2s) <= budget, fmt.Sprintf("; the build under load took %s, not %s alone, plus the %s debounce", ms(median(rel.builds)), ms(median(dev)), swapDebounce)))
+		ifMissed(median(rel.s2s) <= budget, fmt.Sprintf("; the new child's start to ready took %s against its %s init (the exec shim, then the app's exec and runtime start, on a busy machine), "+
+			"the builds under load ranged from %s to %s, and the rest was %s (see the notes)",
+			ms(median(rel.starts)), ms(appInit), ms(minOr(rel.builds)), ms(maxOr(rel.builds)), ms(median(rest)))))
 	if air, ok := results[airLabel]; ok {
 		half := median(air.s2s) / 2
 		sec.check("reloader: save-to-serve ≤ half of air's", median(rel.s2s) <= half,
@@ -233,7 +249,11 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 	r.edits = summarise(all, t1, t2)
 	for i, saved := range saves {
 		served := saved.Add(r.s2s[i])
-		g, _ := longestGap(all, served.Add(-swapBefore), served.Add(swapAfter))
+		end := served.Add(swapAfter)
+		if end.After(t2) {
+			end = t2
+		}
+		g, _ := longestGap(all, served.Add(-swapBefore), end)
 		r.swapGap = max(r.swapGap, g)
 	}
 	for i := len(saves) - 1; i >= 0; i-- {
@@ -246,9 +266,12 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 	}
 	p.mu.Lock()
 	for _, line := range p.lines {
-		if m := reBuildTime.FindStringSubmatch(line.text); m != nil {
-			if d, err := time.ParseDuration(m[1]); err == nil {
-				r.builds = append(r.builds, d)
+		if m := reSwapTimes.FindStringSubmatch(line.text); m != nil && m[1] != "start" {
+			b, err1 := time.ParseDuration(m[2])
+			st, err2 := time.ParseDuration(m[3])
+			if err1 == nil && err2 == nil {
+				r.builds = append(r.builds, b)
+				r.starts = append(r.starts, st)
 			}
 		}
 	}
@@ -289,6 +312,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func minOr(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Min(ds)
+}
+
+func maxOr(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Max(ds)
 }
 
 func median(ds []time.Duration) time.Duration {
