@@ -1,0 +1,339 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// appInit is the stock server's init time (its sleep before Serve).
+const appInit = 150 * time.Millisecond
+
+// swapDebounce is reloader's debounce in this scenario: air runs with its
+// smallest delay, so reloader gets a small one too (the default is 50ms).
+const swapDebounce = "10ms"
+
+// tool is one way of running the edited server.
+type tool struct {
+	label   string
+	argv    func(addr string) []string
+	env     func(addr string) []string
+	files   map[string]string // extra files in the module
+	stopSig syscall.Signal
+}
+
+func swapTools(e *env) []tool {
+	rl := func(extra ...string) func(string) []string {
+		return func(addr string) []string {
+			a := []string{e.reloader, "--debounce", swapDebounce}
+			if len(extra) == 0 || extra[0] != "--restart" {
+				a = append(a, "-l", addr)
+			}
+			a = append(a, extra...)
+			return append(a, "--", "go", "run", ".")
+		}
+	}
+	bindsItself := func(addr string) []string { return []string{"ADDR=" + addr} }
+	tools := []tool{
+		{label: "reloader", argv: rl(), stopSig: syscall.SIGTERM},
+		{label: "reloader --steering=false", argv: rl("--steering=false"), stopSig: syscall.SIGTERM},
+		{label: "naive: reloader --restart sequential, app binds", argv: rl("--restart", "sequential"), env: bindsItself, stopSig: syscall.SIGTERM},
+	}
+	if e.air != "" {
+		tools = append(tools, tool{
+			label:   "air " + strings.TrimPrefix(airModule, "github.com/air-verse/air@"),
+			argv:    func(string) []string { return []string{e.air, "-c", ".air.toml"} },
+			env:     bindsItself,
+			files:   map[string]string{".air.toml": airConfig},
+			stopSig: syscall.SIGINT,
+		})
+	}
+	return tools
+}
+
+// swapResult is one tool's run of the edit loop.
+type swapResult struct {
+	steady       loadStats
+	edits        loadStats
+	s2s          []time.Duration // save-to-serve per edit
+	gapAfterSave time.Duration   // when the longest gap began, after its edit's save
+	swapGap      time.Duration   // longest gap from swapBefore before to swapAfter after a new version's first response
+	builds       []time.Duration // build_time from reloader's log, under load
+	starts       []time.Duration // swap_time from reloader's log: child start to ready
+	orphans      int             // processes left in the module after the tool stopped
+	held         bool            // the port was still bound after the tool stopped
+}
+
+// A gap counts as the swap's when it falls between swapBefore before a new
+// version's first response and swapAfter after it: that covers the new
+// server's start and 150 ms init, a stop-then-start tool's refused window,
+// and the old server's drain, but not the build before them.
+const (
+	swapBefore = 200 * time.Millisecond
+	swapAfter  = 300 * time.Millisecond
+)
+
+var (
+	reBuildTime = regexp.MustCompile(`msg=swapped .*build_time=(\S+)`)
+	reSwapTimes = regexp.MustCompile(`msg=swapped change=(\S+) .*build_time=(\S+) swap_time=(\S+)`)
+)
+
+func swapScenario(ctx context.Context, e *env) (section, error) {
+	edits, steady := 20, 3*time.Second
+	if e.opts.Quick {
+		edits, steady = 2, 300*time.Millisecond
+	}
+	sec := section{
+		Name:  "swap",
+		Title: "1. Swap under load",
+		Intro: fmt.Sprintf("A stock net/http server (150 ms init, plain `Serve`, `Shutdown` on SIGTERM) edited %d times while 4 clients on 127.0.0.1 "+
+			"send about 330 requests/s in total (half a new connection per request, half keep-alive). Each edit changes `const version`; the next edit "+
+			"waits until the new version is served. Failures and latency are counted over the edits; *steady max* is the largest latency over %v of load before the first edit. "+
+			"reloader runs `go run .` with `--debounce %s` (air runs with `delay = 1`, the smallest it honours). The naive row is reloader stopping the old server before it starts the new one, "+
+			"with the app binding the port itself, as air, CompileDaemon and reflex do.", edits, steady, swapDebounce),
+		Header: []string{"tool", "requests", "failed (refused/reset/eof/timeout/other)", "p50", "p99", "max", "steady max", "longest gap", "longest gap at swap", "save-to-serve median", "save-to-serve max", "left running"},
+	}
+	results := map[string]swapResult{}
+	var lastDir, airLabel string
+	for _, t := range swapTools(e) {
+		if strings.HasPrefix(t.label, "air") {
+			airLabel = t.label
+		}
+		e.opts.Log.Info("swap", "tool", t.label, "edits", edits)
+		dir, r, err := runSwap(ctx, e, t, edits, steady)
+		if err != nil {
+			return sec, fmt.Errorf("%s: %w", t.label, err)
+		}
+		lastDir = dir
+		results[t.label] = r
+		f := r.edits.failures
+		left := "none"
+		if r.orphans > 0 || r.held {
+			left = fmt.Sprintf("%d processes, port held: %v", r.orphans, r.held)
+		}
+		sec.row(t.label, itoa(r.edits.requests),
+			fmt.Sprintf("**%d** (%d/%d/%d/%d/%d)", r.edits.failed(), f["refused"], f["reset"], f["eof"], f["timeout"], f["other"]),
+			ms(r.edits.p50), ms(r.edits.p99), ms(r.edits.max), ms(r.steady.max), ms(r.edits.gap), ms(r.swapGap),
+			ms(median(r.s2s)), ms(slices.Max(r.s2s)), left)
+	}
+	if e.air == "" {
+		sec.Notes = append(sec.Notes, e.airNote)
+	}
+	runs := 3
+	if e.opts.Quick {
+		runs = 1
+	}
+	e.opts.Log.Info("swap: timing the build alone", "runs", runs)
+	plain, dev, err := measureBuilds(ctx, e, lastDir, runs)
+	if err != nil {
+		return sec, err
+	}
+	rel := results["reloader"]
+	budget := median(dev) + appInit + 30*time.Millisecond
+	sec.Notes = append(sec.Notes, fmt.Sprintf("Build alone, same edit, same run (median of %d): `go build` %s, reloader's dev profile %s.", runs, ms(median(plain)), ms(median(dev))))
+	// Split reloader's save-to-serve with its own log: the build, the new
+	// child's start to ready (its 150 ms init), and the rest (debounce,
+	// watcher, steering, the first new-version response).
+	var rest []time.Duration
+	if len(rel.builds) == len(rel.s2s) {
+		for i := range rel.s2s {
+			rest = append(rest, rel.s2s[i]-rel.builds[i]-rel.starts[i])
+		}
+		sec.Notes = append(sec.Notes, fmt.Sprintf("reloader's save-to-serve, split with its log (medians over the edits): build under load %s, new child's start to ready %s, the rest (debounce %s, watcher, steering, the first response) %s.",
+			ms(median(rel.builds)), ms(median(rel.starts)), swapDebounce, ms(median(rest))))
+	}
+	sec.check("reloader: 0 failed requests", rel.edits.failed() == 0, "%d failed of %d", rel.edits.failed(), rel.edits.requests)
+	sec.check("reloader: longest gap ≤ steady-state max latency", rel.edits.gap <= rel.steady.max,
+		"gap %s, steady max %s%s", ms(rel.edits.gap), ms(rel.steady.max),
+		ifMissed(rel.edits.gap <= rel.steady.max, fmt.Sprintf("; the longest gap falls during a build (it began %s after a save), when the compiler takes both cores from the clients and the server; at the swap itself the longest gap was %s",
+			ms(rel.gapAfterSave), ms(rel.swapGap))))
+	sec.check("reloader: longest gap at a swap ≤ steady-state max latency", rel.swapGap <= rel.steady.max,
+		"%s from %s before to %s after each new version's first response, steady max %s%s", ms(rel.swapGap), ms(swapBefore), ms(swapAfter), ms(rel.steady.max),
+		ifMissed(rel.swapGap <= rel.steady.max, "; the window opens as the build ends, and the new server's exec and runtime start share the 2 cores with the clients and the old server"))
+	sec.check("reloader: save-to-serve ≤ build alone + app init + 30 ms", median(rel.s2s) <= budget,
+		"median %s, budget %s (build %s + init %s + 30 ms)%s", ms(median(rel.s2s)), ms(budget), ms(median(dev)), ms(appInit),
+		ifMissed(median(rel.s2s) <= budget, fmt.Sprintf("; the new child's start to ready took %s against its %s init (the exec shim, then the app's exec and runtime start, on a busy machine), "+
+			"the builds under load ranged from %s to %s, and the rest was %s (see the notes)",
+			ms(median(rel.starts)), ms(appInit), ms(minOr(rel.builds)), ms(maxOr(rel.builds)), ms(median(rest)))))
+	if air, ok := results[airLabel]; ok {
+		half := median(air.s2s) / 2
+		sec.check("reloader: save-to-serve ≤ half of air's", median(rel.s2s) <= half,
+			"reloader %s, air %s%s", ms(median(rel.s2s)), ms(median(air.s2s)),
+			ifMissed(median(rel.s2s) <= half, "; both are dominated by the same compile and the same 150 ms init, which no supervisor can skip"))
+	}
+	return sec, nil
+}
+
+func ifMissed(met bool, why string) string {
+	if met {
+		return ""
+	}
+	return why
+}
+
+// runSwap runs the edit loop for one tool in a fresh module and returns
+// the module dir and the result.
+func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duration) (string, swapResult, error) {
+	var r swapResult
+	files := map[string]string{"main.go": stockServer}
+	for p, c := range t.files {
+		files[p] = c
+	}
+	dir, err := e.newModule(ctx, "swap", files, false)
+	if err != nil {
+		return "", r, err
+	}
+	addr, err := freePort()
+	if err != nil {
+		return "", r, err
+	}
+	var extraEnv []string
+	if t.env != nil {
+		extraEnv = t.env(addr)
+	}
+	p, err := startProc(dir, extraEnv, t.argv(addr)...)
+	if err != nil {
+		return "", r, err
+	}
+	defer func() {
+		if !p.stop(t.stopSig, 15*time.Second) {
+			e.opts.Log.Warn("tool did not stop on its signal; killed", "tool", t.label)
+		}
+		killStrays(dir)
+	}()
+	url := "http://" + addr + "/"
+	if err := waitServed(ctx, url, "v0", 90*time.Second); err != nil {
+		return "", r, fmt.Errorf("%w:%s", err, p.tail(20))
+	}
+	settle := 300 * time.Millisecond
+	if e.opts.Quick {
+		settle = 100 * time.Millisecond
+	}
+	l := startLoad(url, 4, 12*time.Millisecond)
+	t0 := time.Now()
+	if err := sleep(ctx, steady); err != nil {
+		l.finish()
+		return "", r, err
+	}
+	t1 := time.Now()
+	var saves []time.Time
+	for i := 1; i <= edits; i++ {
+		v := fmt.Sprintf("e%d", i)
+		saved := time.Now()
+		saves = append(saves, saved)
+		if err := setVersion(dir, v); err != nil {
+			l.finish()
+			return "", r, err
+		}
+		at, ok := l.waitVersion(ctx, v, 60*time.Second)
+		if !ok {
+			l.finish()
+			return "", r, fmt.Errorf("version %s not served within 60s:%s", v, p.tail(20))
+		}
+		r.s2s = append(r.s2s, at.Sub(saved))
+		if err := sleep(ctx, settle); err != nil { // a developer does not save twice a second
+			l.finish()
+			return "", r, err
+		}
+	}
+	t2 := time.Now()
+	all := l.finish()
+	r.steady = summarise(all, t0, t1)
+	r.edits = summarise(all, t1, t2)
+	for i, saved := range saves {
+		served := saved.Add(r.s2s[i])
+		end := served.Add(swapAfter)
+		if end.After(t2) {
+			end = t2
+		}
+		g, _ := longestGap(all, served.Add(-swapBefore), end)
+		r.swapGap = max(r.swapGap, g)
+	}
+	for i := len(saves) - 1; i >= 0; i-- {
+		if !saves[i].After(r.edits.gapAt) {
+			r.gapAfterSave = r.edits.gapAt.Sub(saves[i])
+			e.opts.Log.Info("swap: longest gap", "tool", t.label, "gap", r.edits.gap, "edit", i+1,
+				"after_save", r.gapAfterSave.Round(time.Millisecond), "served_after", r.s2s[i].Round(time.Millisecond))
+			break
+		}
+	}
+	p.mu.Lock()
+	for _, line := range p.lines {
+		if m := reSwapTimes.FindStringSubmatch(line.text); m != nil && m[1] != "start" {
+			b, err1 := time.ParseDuration(m[2])
+			st, err2 := time.ParseDuration(m[3])
+			if err1 == nil && err2 == nil {
+				r.builds = append(r.builds, b)
+				r.starts = append(r.starts, st)
+			}
+		}
+	}
+	p.mu.Unlock()
+	p.stop(t.stopSig, 15*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	r.orphans = len(strays(dir))
+	r.held = portHeld(addr)
+	return dir, r, nil
+}
+
+// waitServed polls url on fresh connections until a response carries
+// version v.
+func waitServed(ctx context.Context, url, v string, timeout time.Duration) error {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if resp, err := c.Get(url); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if got, ok := versionOf(string(b)); ok && got == v {
+				return nil
+			}
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s never served version %s within %v", url, v, timeout)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func minOr(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Min(ds)
+}
+
+func maxOr(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Max(ds)
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
