@@ -190,7 +190,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.runCtx = ctx
 	changes, stopWatch, err := s.watch(ctx)
 	if err != nil {
-		return err
+		// An inotify limit, say: the error names the sysctl to raise. The
+		// app still runs and SIGHUP still swaps.
+		s.log.Error("not watching; the app runs, and SIGHUP still rebuilds and swaps", "err", err)
+		changes, stopWatch = nil, func() {}
 	}
 	defer stopWatch()
 	for _, a := range s.Addrs() {

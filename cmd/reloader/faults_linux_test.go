@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -133,6 +134,56 @@ func TestWatchedRootRemovedAndBack(t *testing.T) {
 	}
 	if !strings.Contains(body, "version=v2 ") {
 		t.Fatalf("edit after the root came back not served: %q", body)
+	}
+	s.shutdown()
+}
+
+// A full disk, then a read-only one, under the build output: the build
+// error is shown and the child keeps serving; once fixed, an edit swaps.
+func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		if os.Getenv("CI") != "" && os.Geteuid() == 0 {
+			t.Fatalf("mount tmpfs: %v %s", err, out)
+		}
+		t.Skipf("needs root to mount a small tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	t.Setenv("TMPDIR", mnt) // reloader's build directory lives there
+	s := startSession(t, "listenfd")
+
+	fill := exec.Command("dd", "if=/dev/zero", "of="+mnt+"/filler", "bs=1M", "count=100")
+	fill.Run() // fails once the disk is full, as intended
+	setVersion(t, s.dir, "v2")
+	m, next := s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=(\d+)`), 120*time.Second)
+	if m[1] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("full disk: kept pid %s, want %d", m[1], s.pids[0])
+	}
+	s.r.waitLine(s.seen, regexp.MustCompile(`no space left on device`), time.Second)
+	s.seen = next
+	waitPid(t, s.url, s.pids[0])
+
+	os.Remove(mnt + "/filler")
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount ro: %v %s", err, out)
+	}
+	setVersion(t, s.dir, "v3")
+	_, next = s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=`+strconv.Itoa(s.pids[0])), 120*time.Second)
+	s.r.waitLine(s.seen, regexp.MustCompile(`read-only file system`), time.Second)
+	s.seen = next
+	waitPid(t, s.url, s.pids[0])
+
+	if out, err := exec.Command("mount", "-o", "remount,rw", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount rw: %v %s", err, out)
+	}
+	setVersion(t, s.dir, "v4")
+	s.waitReady()
+	var body string
+	for i := 0; i < 1000 && !strings.Contains(body, "version=v4 "); i++ {
+		body, _ = get(s.url)
+	}
+	if !strings.Contains(body, "version=v4 ") {
+		t.Fatalf("edit after the disk was fixed not served: %q", body)
 	}
 	s.shutdown()
 }
