@@ -95,7 +95,9 @@ func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 	h := &harness{t: t, log: &logSink{more: make(chan struct{}, 1)}, runErr: make(chan error, 1)}
 	h.mode = filepath.Join(t.TempDir(), "mode")
 	h.setMode(mode)
-	cfg.Command = []string{os.Args[0]}
+	if cfg.Command == nil {
+		cfg.Command = []string{os.Args[0]}
+	}
 	cfg.Env = append(cfg.Env, childModeEnv+"="+h.mode)
 	if cfg.Listen == nil {
 		cfg.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
