@@ -43,7 +43,12 @@ func scaleScenario(ctx context.Context, e *env) (section, error) {
 			"*Build* is the first build (reloader's `build_time`; air: `building...` to `running...`). RSS is the supervisor's VmRSS after %v idle; CPU is its utime+stime over those %v.", idle, idle),
 		Header: []string{"tool", "files", "dirs", "watcher ready", "build", "RSS", fmt.Sprintf("CPU over %v idle", idle)},
 	}
-	var largest scaleResult
+	var largest, polled scaleResult
+	pollAt := 10000
+	if e.opts.Quick {
+		pollAt = sizes[0].files
+	}
+	polls := hasPollFlag(ctx, e)
 	for _, sz := range sizes {
 		e.opts.Log.Info("scale", "files", sz.files, "dirs", sz.dirs)
 		dir, ndirs, err := genTree(ctx, e, sz)
@@ -67,14 +72,22 @@ func scaleScenario(ctx context.Context, e *env) (section, error) {
 			}
 			sec.row("air", itoa(sz.files), itoa(ndirs), ms(a.ready), ms(a.build), mb(a.rss), ms(a.cpu))
 		}
+		if sz.files == pollAt && polls {
+			e.opts.Log.Info("scale: reloader polling", "files", sz.files)
+			polled, err = runScale(ctx, e, dir, []string{e.reloader, "--poll", "--poll-interval", "500ms", "--", "go", "run", "."}, reWatching, reBuildTime, syscall.SIGTERM, idle)
+			if err != nil {
+				return sec, fmt.Errorf("reloader polling at %d files: %w", sz.files, err)
+			}
+			sec.row("reloader, polling every 500ms", itoa(sz.files), itoa(ndirs), ms(polled.ready), ms(polled.build), mb(polled.rss), ms(polled.cpu))
+		}
 		os.RemoveAll(dir)
 	}
-	polls := hasPollFlag(ctx, e)
 	if !polls {
-		sec.row("reloader, polling", "10000", "—", "not implemented", "—", "—", "—")
+		sec.row("reloader, polling", itoa(pollAt), "—", "not implemented", "—", "—", "—")
 		sec.Notes = append(sec.Notes, "`reloader --help` shows no polling flag: polling (for network and container mounts without inotify) is not implemented yet.")
 	} else {
-		sec.Notes = append(sec.Notes, "`reloader --help` shows a polling flag; this bench does not measure it yet.")
+		sec.check(fmt.Sprintf("reloader polling at %d files: idle CPU ≤ 5%% of a core", pollAt), polled.cpu <= idle/20,
+			"%s over %v (%.1f%% of a core)", ms(polled.cpu), idle, 100*polled.cpu.Seconds()/idle.Seconds())
 	}
 	if e.air == "" {
 		sec.Notes = append(sec.Notes, e.airNote)
