@@ -44,34 +44,98 @@ func TestSIGKILLWhileServingKillsChildAndGrandchildren(t *testing.T) {
 	waitGone(t, "grandchild", grand)
 }
 
+// blocker is a shell fragment that, once the file block exists, writes its
+// pid into a FIFO (blocking until the test reads it) and then blocks itself:
+// a build step caught in the act. Before that it runs its arguments.
+type blocker struct {
+	block, fifo string
+}
+
+func newBlocker(t *testing.T) *blocker {
+	dir := t.TempDir()
+	b := &blocker{block: filepath.Join(dir, "block"), fifo: filepath.Join(dir, "pid.fifo")}
+	if err := unix.Mkfifo(b.fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sh is the fragment; a script that ends with it runs "$@" until blocked.
+func (b *blocker) sh() string {
+	return "if [ -f " + b.block + " ]; then echo $$ > " + b.fifo + "; exec sleep 300; fi"
+}
+
+// arm makes the next run block.
+func (b *blocker) arm(t *testing.T) { write(t, b.block, "") }
+
+// pid waits until a blocked step has written its pid.
+func (b *blocker) pid(t *testing.T) int {
+	t.Helper()
+	got := make(chan []byte, 1)
+	go func() {
+		data, _ := os.ReadFile(b.fifo) // opens when the step opens its end
+		got <- data
+	}()
+	select {
+	case data := <-got:
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil {
+			t.Fatalf("blocked step wrote %q", data)
+		}
+		return pid
+	case <-time.After(60 * time.Second):
+		// Let the reader go: a writer that opens and closes gives it EOF.
+		if f, err := os.OpenFile(b.fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("the build step never blocked")
+		return 0
+	}
+}
+
+// A pre_build hook caught in the act: its process group dies with reloader.
 func TestSIGKILLDuringBuildKillsTheBuildStep(t *testing.T) {
+	b := newBlocker(t)
 	s := &session{t: t, dir: newApp(t, "stock"), addr: freePort(t)}
 	s.url = "http://" + s.addr + "/"
-	pidFile := filepath.Join(t.TempDir(), "hook.pid")
-	// The pre-build hook stands in for a long build step: it records its pid
-	// and blocks. It runs in the build's place, in its own process group.
-	hook := "if [ -f " + s.dir + "/block ]; then echo $$ > " + pidFile + "; exec sleep 300; fi"
-	s.r = startReloader(t, s.dir, "-l", s.addr, "--debounce", "20ms", "--pre-build", hook, "--", "go", "run", ".")
+	s.r = startReloader(t, s.dir, "-l", s.addr, "--debounce", "20ms", "--pre-build", b.sh(), "--", "go", "run", ".")
 	s.waitReady()
-	write(t, s.dir+"/block", "")
+	b.arm(t)
 	setVersion(t, s.dir, "v2")
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg=building`), 30*time.Second)
-	var pid int
-	for i := 0; i < 500 && pid == 0; i++ {
-		if b, err := os.ReadFile(pidFile); err == nil {
-			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		}
-		if pid == 0 {
-			time.Sleep(20 * time.Millisecond) // the hook writes its pid file
-		}
+	pid := b.pid(t)
+	s.r.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.r.done
+	waitGone(t, "child", s.pids[0])
+	waitGone(t, "hook", pid)
+}
+
+// A real go build, caught while one of its tools runs (through -toolexec):
+// go build and the tool under it die with reloader.
+func TestSIGKILLDuringGoBuildKillsTheCompiler(t *testing.T) {
+	b := newBlocker(t)
+	tool := filepath.Join(t.TempDir(), "toolexec.sh")
+	write(t, tool, "#!/bin/sh\n"+b.sh()+"\nexec \"$@\"\n")
+	if err := os.Chmod(tool, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if pid == 0 {
-		t.Fatal("the hook never started")
+	s := startSession(t, "stock", "--build-flag", "-toolexec="+tool)
+	b.arm(t)
+	setVersion(t, s.dir, "v2")
+	pid := b.pid(t)
+	pgid, err := unix.Getpgid(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The build's process group leader is go build itself.
+	cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pgid) + "/cmdline")
+	if args := strings.Split(string(cmdline), "\x00"); len(args) < 2 || filepath.Base(args[0]) != "go" || args[1] != "build" {
+		t.Fatalf("blocked tool %d is in group %d = %q, want go build's", pid, pgid, cmdline)
 	}
 	s.r.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.r.done
 	waitGone(t, "child", s.pids[0])
-	waitGone(t, "build step", pid)
+	waitGone(t, "go build", pgid)
+	waitGone(t, "compiler step under go build", pid)
 }
 
 func TestInFlightWorkSurvivesASwap(t *testing.T) {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// handoffVars are the socket-activation variables meant for the child alone.
+var handoffVars = []string{"LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "NOTIFY_SOCKET="}
+
+// leaked returns the hand-off variables set in env, one KEY=VALUE a line.
+func leaked(env string) []string {
+	var out []string
+	for _, line := range strings.Split(env, "\n") {
+		for _, v := range handoffVars {
+			if strings.HasPrefix(line, v) {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// LISTEN_* and NOTIFY_SOCKET reach the child and nothing else: not a
+// process the child starts, not a build hook, not a post_swap hook.
+func TestHandoffVariablesDoNotLeak(t *testing.T) {
+	dir := t.TempDir()
+	pre, post := filepath.Join(dir, "pre_build.env"), filepath.Join(dir, "post_swap.env")
+	s := startSession(t, "listenfd", "--pre-build", "env > "+pre, "--post-swap", "env > "+post)
+	s.r.waitLine(0, regexp.MustCompile(`msg="post_swap hook done"`), 30*time.Second)
+
+	body, err := get(s.url + "env")
+	if err != nil || !strings.Contains(body, "PATH=") {
+		t.Fatalf("GET /env = %q, %v", body, err)
+	}
+	if l := leaked(body); l != nil {
+		t.Errorf("a process the child started sees %v", l)
+	}
+	for _, f := range []string{pre, post} {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), "PATH=") {
+			t.Fatalf("%s: %q, %v", filepath.Base(f), b, err)
+		}
+		if l := leaked(string(b)); l != nil {
+			t.Errorf("%s hook sees %v", strings.TrimSuffix(filepath.Base(f), ".env"), l)
+		}
+	}
+	// The child itself was handed its socket: it answers on reloader's
+	// address, from the pid reloader started.
+	waitPid(t, s.url, s.pids[0])
+	s.shutdown()
+}
