@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"sync"
@@ -20,7 +21,8 @@ import (
 //	serve     serve HTTP on fd 3 and send READY=1
 //	quiet     serve HTTP on fd 3, never send READY=1
 //	exit      exit 3 at once
-//	stubborn  serve and send READY=1, but ignore SIGTERM
+//	stubborn  serve and send READY=1, ignore SIGTERM, and start a grandchild
+//	          (sleep 300, which inherits the ignored SIGTERM)
 //	chatty    write long lines from two goroutines, then serve
 const childModeEnv = "TEST_CHILD_MODEFILE"
 
@@ -37,8 +39,15 @@ func runTestChild() {
 	if mode == "udpecho" {
 		runUDPEcho()
 	}
+	grandchild := 0
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
+		sleep := exec.Command("sleep", "300")
+		if err := sleep.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "test child:", err)
+			os.Exit(2)
+		}
+		grandchild = sleep.Process.Pid
 	}
 	if mode == "chatty" {
 		writeChatty() // output_test.go
@@ -49,8 +58,8 @@ func runTestChild() {
 		fmt.Fprintln(os.Stderr, "test child:", err)
 		os.Exit(2)
 	}
-	info := fmt.Sprintf("pid=%d listen_pid=%s listen_fds=%s names=%s mode=%s",
-		os.Getpid(), os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_FDNAMES"), mode)
+	info := fmt.Sprintf("pid=%d listen_pid=%s listen_fds=%s names=%s mode=%s grandchild=%d",
+		os.Getpid(), os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_FDNAMES"), mode, grandchild)
 	// Drain the way listenfd's helper does, so the swap loses no request:
 	// stop accepting, let every accepted connection's first request be read,
 	// then Shutdown (golang/go#65802).
@@ -72,6 +81,9 @@ func runTestChild() {
 	}
 	served := make(chan struct{})
 	go func() {
+		if mode == "stubborn" {
+			return // signal.Notify would undo signal.Ignore
+		}
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGTERM)
 		<-sig

@@ -241,19 +241,6 @@ func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
 	}
 }
 
-func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
-	h := newHarnessMode(t, Config{StopTimeout: 200 * time.Millisecond}, "stubborn")
-	h.waitReady()
-	h.setMode("serve")
-	h.s.Reload("test")
-	h.waitReady()
-	h.log.wait(t, &h.logFrom, "child did not stop within stop_timeout; killing its process group")
-	exited := h.log.wait(t, &h.logFrom, "child exited")
-	if !strings.Contains(exited["status"], "killed") {
-		t.Errorf("stubborn child status %q, want killed", exited["status"])
-	}
-}
-
 func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
 	h := newHarness(t, Config{Restart: RestartSequential})
 	first := h.waitReady()["pid"]
