@@ -1,6 +1,8 @@
 package listenfd
 
 import (
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -19,6 +21,21 @@ func FuzzParseEnv(f *testing.F) {
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "listenfd: ") {
 				t.Fatalf("error without the package prefix: %q", err)
+			}
+			// The error names the variable and its value.
+			var ee *EnvError
+			var pe *PIDError
+			switch {
+			case errors.As(err, &ee):
+				if v, ok := env[ee.Var]; !ok || v != ee.Value || !strings.Contains(err.Error(), ee.Var) {
+					t.Fatalf("error %q names %s=%q, not a variable of the environment", err, ee.Var, ee.Value)
+				}
+			case errors.As(err, &pe):
+				if !strings.Contains(err.Error(), "LISTEN_PID="+strconv.Itoa(pe.ListenPID)) {
+					t.Fatalf("error %q does not name LISTEN_PID", err)
+				}
+			default:
+				t.Fatalf("error %q (%T) names no variable", err, err)
 			}
 			return
 		}

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,9 @@ func FuzzParseAddress(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, ErrBadAddress) || !strings.HasPrefix(err.Error(), "supervisor: ") {
 				t.Fatalf("ParseAddress(%q) error %q is not a prefixed ErrBadAddress", s, err)
+			}
+			if !strings.Contains(err.Error(), strconv.Quote(s)) {
+				t.Fatalf("ParseAddress(%q) error %q does not name the value", s, err)
 			}
 			return
 		}
@@ -37,8 +41,8 @@ func FuzzParseGoRun(f *testing.F) {
 		argv := strings.Fields(s)
 		g, ok, err := ParseGoRun(argv)
 		if err != nil {
-			if !ok || !errors.Is(err, ErrBadGoRun) {
-				t.Fatalf("ParseGoRun(%q): ok=%v err=%v", argv, ok, err)
+			if !ok || !errors.Is(err, ErrBadGoRun) || !strings.HasPrefix(err.Error(), "supervisor: bad go run command: ") {
+				t.Fatalf("ParseGoRun(%q): ok=%v err=%v, want a prefixed ErrBadGoRun", argv, ok, err)
 			}
 			return
 		}

@@ -368,8 +368,8 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 		s.log.Error("new child failed; still serving the previous child", "pid", pidOf(current), "err", r.err)
 		return current
 	}
-	s.readyOnce.Do(func() { close(s.ready) })
 	s.log.Info("child ready", "pid", r.child.pid, "gen", r.gen, "via", r.readyVia, "ready_time", time.Since(r.swapStart).Round(time.Millisecond))
+	s.readyOnce.Do(func() { close(s.ready) }) // after the log line, which Ready's waiters may follow with their own
 	if current.alive() {
 		old := current
 		old.stopping.Store(true)

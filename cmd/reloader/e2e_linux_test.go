@@ -184,7 +184,7 @@ func TestFailedStartKeepsServing(t *testing.T) {
 		t.Errorf("failed requests: %v", res)
 	}
 	// The crash output reaches the user, prefixed.
-	s.r.waitLine(0, regexp.MustCompile(`crashing at start as asked`), time.Second)
+	s.r.waitLine(0, regexp.MustCompile(`^\[app\] listenfd server: crashing at start as asked$`), time.Second)
 	if res.versions["crash"] != 0 {
 		t.Errorf("the crashing version served %d requests", res.versions["crash"])
 	}

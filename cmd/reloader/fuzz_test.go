@@ -2,15 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// FuzzConfigFile: no .reloader.toml panics the loader; every error names
-// reloader or the file, and a file that loads builds a config or says why
-// not.
+// FuzzConfigFile: no .reloader.toml panics the loader; every load error is
+// a prefixed config error naming the file, and a file that loads builds a
+// config or says why not, naming the file or the key's origin.
 func FuzzConfigFile(f *testing.F) {
 	seeds := []string{
 		"listen = [\"127.0.0.1:8080\"]\ncommand = [\"go\", \"run\", \".\"]\n",
@@ -39,14 +40,21 @@ func FuzzConfigFile(f *testing.F) {
 		cmd := newCmdRoot(io, nil)
 		s, err := loadConfig(cmd.Flags(), path)
 		if err != nil {
-			if msg := err.Error(); !strings.Contains(msg, "reloader") && !strings.Contains(msg, "fuzz.toml") {
-				t.Fatalf("load error names neither reloader nor the file: %q", msg)
+			if msg := err.Error(); !errors.Is(err, errConfigFile) || !strings.Contains(msg, "fuzz.toml") {
+				t.Fatalf("load error is not a config error naming the file: %q", msg)
 			}
 			return
 		}
 		s.args = nil
-		if _, err := buildConfig(s, io); err != nil && err.Error() == "" {
-			t.Fatal("empty error")
+		if _, err := buildConfig(s, io); err != nil {
+			msg := err.Error()
+			var ue *usageError
+			if !errors.As(err, &ue) && !isConfigError(err) {
+				t.Fatalf("build error %q is not bad input (exit 2)", msg)
+			}
+			if errors.Is(err, errConfigFile) && !strings.Contains(msg, "fuzz.toml") && !strings.Contains(msg, "default value") {
+				t.Fatalf("config error names no origin: %q", msg)
+			}
 		}
 	})
 }

@@ -85,10 +85,19 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 	l := startLoad(s.url, 4)
 	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
 
+	from := s.seen
 	s.r.cmd.Process.Signal(syscall.SIGUSR2)
-	child := s.waitReady()                                                                   // the new reloader's first child
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: ready" pid=(\d+)`), 30*time.Second) // the new reloader wrote the pid file
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
+	child := s.waitReady() // the new reloader's first child
+	// The new reloader wrote the pid file. Its line and the old reloader's
+	// may come in any order around the child's.
+	for ready := regexp.MustCompile(`msg="serve: ready" pid=(\d+)`); ; {
+		m, next := s.r.waitLine(from, ready, 30*time.Second)
+		if m[1] != strconv.Itoa(oldSup) {
+			break
+		}
+		from = next
+	}
+	s.r.waitLine(from, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
 	select {
 	case <-s.r.done:
 	case <-time.After(30 * time.Second):
