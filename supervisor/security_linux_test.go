@@ -82,3 +82,34 @@ func TestUnixSocketModeAndStaleFile(t *testing.T) {
 		t.Errorf("unix socket mode %v (%v), want 0660", fi.Mode().Perm(), err)
 	}
 }
+
+// A configured mode is the socket file's mode, and the file is created with
+// no more than it: there is no moment between bind and chmod when others
+// may connect.
+func TestUnixSocketModeConfiguredAndNeverLooser(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(&logSink{more: make(chan struct{}, 1)})
+	path := filepath.Join(dir, "private.sock")
+	g, err := openGroups(context.Background(), []Address{{Name: "sock", Network: "unix", Addr: path}}, ListenOptions{UnixMode: 0o600}, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("configured 0600: mode %v (%v)", fi.Mode().Perm(), err)
+	}
+	// The bind alone, before any chmod, with the supervisor's socket options.
+	for _, mode := range []os.FileMode{0o600, 0o660} {
+		raw := filepath.Join(dir, "raw-"+strconv.FormatUint(uint64(mode), 8)+".sock")
+		lc := net.ListenConfig{Control: controlFunc(ListenOptions{UnixMode: mode})}
+		ln, err := lc.Listen(context.Background(), "unix", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(raw)
+		ln.Close()
+		if err != nil || fi.Mode().Perm()&^mode != 0 {
+			t.Errorf("mode %v: the bind created the file %v (%v), looser than asked", mode, fi.Mode().Perm(), err)
+		}
+	}
+}

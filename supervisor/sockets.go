@@ -25,8 +25,20 @@ type ListenOptions struct {
 	// Log receives the one warning that names the holder. nil means none.
 	Log *slog.Logger
 	// UnixMode is the permission of unix socket files. 0 means 0660: the
-	// owner and its group may connect, nobody else.
+	// owner and its group may connect, nobody else. The file never has
+	// looser permissions than these, not even between bind and chmod.
 	UnixMode os.FileMode
+}
+
+// DefaultUnixMode is the permission of unix socket files when
+// ListenOptions.UnixMode (Config.UnixSocketMode) is 0.
+const DefaultUnixMode os.FileMode = 0o660
+
+func (o ListenOptions) unixMode() os.FileMode {
+	if o.UnixMode == 0 {
+		return DefaultUnixMode
+	}
+	return o.UnixMode
 }
 
 // unwrapOp returns the syscall error inside a *net.OpError, as the
@@ -100,11 +112,9 @@ func listenFD(ctx context.Context, a Address, opts ListenOptions) (io.Closer, in
 	}
 	if a.Network == "unix" {
 		bound = a.Addr
-		mode := opts.UnixMode
-		if mode == 0 {
-			mode = 0o660
-		}
-		if err := os.Chmod(a.Addr, mode); err != nil {
+		// The file was created with at most this mode (less the umask);
+		// chmod gives it exactly this mode.
+		if err := os.Chmod(a.Addr, opts.unixMode()); err != nil {
 			closeFD(fd)
 			sock.Close()
 			return nil, -1, "", &ListenError{a, err}

@@ -20,6 +20,9 @@ func controlFunc(opts ListenOptions) func(network, address string, c syscall.Raw
 			if serr == nil && opts.ReusePort && network != "unix" && network != "unixgram" {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 			}
+			if serr == nil && (network == "unix" || network == "unixgram") {
+				serr = presetUnixMode(int(fd), opts.unixMode())
+			}
 		})
 		if err != nil {
 			return err

@@ -97,6 +97,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.PollInterval < 0 {
 		return c, s.errorf("watch.poll_interval", "must be more than 0s")
 	}
+	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
+		return c, err
+	}
 	if c.StopSignal, err = supervisor.ParseSignal(s.str("run.stop_signal")); err != nil {
 		return c, s.errorf("run.stop_signal", "%q is not a signal such as SIGTERM, SIGINT or 15", s.str("run.stop_signal"))
 	}

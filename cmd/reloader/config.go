@@ -54,6 +54,7 @@ var configKeys = []configKey{
 	{"bind_wait", "bind-wait", "", kDuration, "3s", "how long to retry an address someone else still holds at start-up (0s: once)"},
 	{"kill_stale", "kill-stale", "", kBool, false, "end a holder of the address that an earlier reloader run in this directory left behind"},
 	{"reuseport", "reuseport", "", kBool, false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
+	{"unix_mode", "unix-mode", "", kString, "0660", "permission of unix: socket files, in octal (the owner needs read and write)"},
 	{"proxy.enabled", "proxy", "", kBool, false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)"},
 	{"proxy.port_env", "proxy-port-env", "", kString, "PORT", "environment variable that tells the app its private port"},
 	{"proxy.hold", "proxy-hold", "", kDuration, "10s", "longest time the proxy holds a request while no app answers"},

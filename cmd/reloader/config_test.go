@@ -39,6 +39,7 @@ prefix = ""
 	t.Setenv("RELOADER_RUN_READY_DELAY", "200ms")
 	t.Setenv("RELOADER_WATCH_POLL", "true")
 	t.Setenv("RELOADER_LOG_LEVEL", "debug")
+	t.Setenv("RELOADER_UNIX_MODE", "0o600")
 	o, err := parse(t, dir, "--ready-delay", "300ms", "--env", "A=1")
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ prefix = ""
 		{"build flags", strings.Join(c.BuildFlags, " "), "-tags=dev"},
 		{"include", strings.Join(c.WatchInclude, " "), "**/*.go"},
 		{"default prefix is not used", c.OutputPrefix == "[app] ", false},
+		{"env unix_mode, 0o form", c.UnixSocketMode, os.FileMode(0o600)},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
@@ -145,6 +147,10 @@ func TestConfigErrors(t *testing.T) {
 		{"missing binary", "[run]\nbinary = \"./bin/nope\"\n", nil, nil, `command: exec: "./bin/nope"`},
 		{"zero poll interval", "command = [\"x\"]\n[watch]\npoll_interval = \"0s\"\n", nil, nil,
 			`.reloader.toml:3: watch.poll_interval: must be more than 0s`},
+		{"bad unix_mode", "command = [\"x\"]\nunix_mode = \"rw-rw----\"\n", nil, nil,
+			`.reloader.toml:2: unix_mode: "rw-rw----" is not an octal permission such as 0660`},
+		{"unix_mode the owner cannot use", "command = [\"x\"]\n", nil, []string{"--unix-mode", "0060"},
+			`flag --unix-mode: unix_mode: "0060" does not let the owner read and write the socket`},
 		{"bad signal", "command = [\"x\"]\n[run]\nstop_signal = \"SIGNOPE\"\n", nil, nil,
 			`.reloader.toml:3: run.stop_signal: "SIGNOPE" is not a signal`},
 	} {

@@ -172,6 +172,10 @@ func initTemplate(pkg, listen string) string {
 # activation; NAME= sets LISTEN_FDNAMES). Use the listenfd package in the app.
 listen = [%q]
 
+# steering = true          # Linux: each child its own socket; new connections go to the ready one
+# reuseport = false        # SO_REUSEPORT lets other processes of your user share the port: opt-in
+# unix_mode = "0660"       # permission of unix: socket files
+
 # The app. "go run" is built with "go build" and the binary runs directly.
 command = ["go", "run", %q]
 

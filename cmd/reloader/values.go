@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,6 +26,20 @@ func (s *settings) boolean(key string) (bool, error) {
 		return b, nil
 	}
 	return s.v.GetBool(key), nil
+}
+
+// fileMode returns an octal permission setting such as "0660" (or
+// "0o660"). It must let the owner read and write, which connecting needs.
+func (s *settings) fileMode(key string) (os.FileMode, error) {
+	v := strings.TrimSpace(s.str(key))
+	m, err := strconv.ParseUint(strings.TrimPrefix(v, "0o"), 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, s.errorf(key, "%q is not an octal permission such as 0660", v)
+	}
+	if m&0o600 != 0o600 {
+		return 0, s.errorf(key, "%q does not let the owner read and write the socket (0600 at least)", v)
+	}
+	return os.FileMode(m), nil
 }
 
 // list returns a list setting; a string (from an env var or the file) is a

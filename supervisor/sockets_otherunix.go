@@ -1,0 +1,9 @@
+//go:build unix && !linux
+
+package supervisor
+
+import "os"
+
+// presetUnixMode does nothing: outside Linux a socket's mode cannot be set
+// before bind, and the chmod after bind sets it.
+func presetUnixMode(int, os.FileMode) error { return nil }
