@@ -11,6 +11,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sendersKnown: every notify datagram carries its sender's credentials.
+const sendersKnown = true
+
 // enableCredentials asks the kernel to attach the sender's pid, uid and gid
 // to every datagram.
 func enableCredentials(c *net.UnixConn) error {

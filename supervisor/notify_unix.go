@@ -67,8 +67,7 @@ func (n *notifySocket) serve(pgid int, log *slog.Logger) {
 		if err != nil {
 			return
 		}
-		if pid, ok := senderPID(oob[:noob]); ok && !inGroup(pid, pgid) {
-			log.Warn("ignored notify message from a process outside the child", "sender_pid", pid, "child_pid", pgid)
+		if !fromChild(oob[:noob], pgid, log) {
 			continue
 		}
 		for _, line := range bytes.Split(buf[:nr], []byte("\n")) {
@@ -77,6 +76,23 @@ func (n *notifySocket) serve(pgid int, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// fromChild reports whether a datagram with control data oob comes from
+// process group pgid. Where the platform tells senders (Linux), a datagram
+// without credentials is refused too: the kernel attaches them to every
+// datagram once SO_PASSCRED is set, so one without is not the child's.
+func fromChild(oob []byte, pgid int, log *slog.Logger) bool {
+	pid, ok := senderPID(oob)
+	switch {
+	case ok && !inGroup(pid, pgid):
+		log.Warn("ignored notify message from a process outside the child", "sender_pid", pid, "child_pid", pgid)
+		return false
+	case !ok && sendersKnown:
+		log.Warn("ignored notify message without sender credentials", "child_pid", pgid)
+		return false
+	}
+	return true
 }
 
 // Close closes the socket and removes its file.

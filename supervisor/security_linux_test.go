@@ -11,11 +11,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
+// Each supervisor has its own private notify directory, 0700 and owned by
+// its user, and removes it when it stops.
 func TestNotifyDirIsPrivate(t *testing.T) {
 	h := newHarness(t, Config{})
+	other := newHarness(t, Config{})
 	h.waitReady()
+	other.waitReady()
+	if h.s.notifyDir == other.s.notifyDir {
+		t.Errorf("two supervisors share the notify dir %s", h.s.notifyDir)
+	}
 	fi, err := os.Stat(h.s.notifyDir)
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +32,27 @@ func TestNotifyDirIsPrivate(t *testing.T) {
 	st := fi.Sys().(*syscall.Stat_t)
 	if fi.Mode().Perm() != 0o700 || int(st.Uid) != os.Getuid() {
 		t.Errorf("notify dir %s: mode %v uid %d, want 0700 and uid %d", h.s.notifyDir, fi.Mode().Perm(), st.Uid, os.Getuid())
+	}
+	h.cancel()
+	err = <-h.runErr
+	h.runErr <- err // for the cleanup
+	if _, err := os.Stat(h.s.notifyDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("notify dir %s left behind after Run: %v", h.s.notifyDir, err)
+	}
+}
+
+// A datagram without sender credentials is refused: on Linux the kernel
+// attaches them to every datagram, so one without is not the child's.
+func TestNotifyWithoutCredentialsIsIgnored(t *testing.T) {
+	sink := &logSink{more: make(chan struct{}, 1)}
+	if fromChild(nil, os.Getpid(), slog.New(sink)) {
+		t.Error("a datagram without credentials was taken as the child's")
+	}
+	from := 0
+	sink.wait(t, &from, "ignored notify message without sender credentials")
+	oob := unix.UnixCredentials(&unix.Ucred{Pid: int32(os.Getpid()), Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())})
+	if !fromChild(oob, os.Getpid(), slog.New(sink)) {
+		t.Error("a datagram from the child's own pid was refused")
 	}
 }
 
@@ -111,5 +141,33 @@ func TestUnixSocketModeConfiguredAndNeverLooser(t *testing.T) {
 		if err != nil || fi.Mode().Perm()&^mode != 0 {
 			t.Errorf("mode %v: the bind created the file %v (%v), looser than asked", mode, fi.Mode().Perm(), err)
 		}
+	}
+}
+
+// SO_REUSEPORT is opt-in: by default another process of this user cannot
+// bind reloader's address beside it, even with SO_REUSEPORT; with
+// ReusePort it can, which is the hijack risk the README documents.
+func TestReusePortIsOptIn(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(&logSink{more: make(chan struct{}, 1)})
+	intruder := net.ListenConfig{Control: controlFunc(ListenOptions{ReusePort: true})}
+	intruder.SetMultipathTCP(false)
+	for _, reuse := range []bool{false, true} {
+		g, err := openGroups(ctx, []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}, ListenOptions{ReusePort: reuse}, false, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := g.addrs()[0].Addr
+		ln, err := intruder.Listen(ctx, "tcp", addr)
+		switch {
+		case !reuse && !errors.Is(err, syscall.EADDRINUSE):
+			t.Errorf("default: a SO_REUSEPORT bind beside reloader on %s: err = %v, want EADDRINUSE", addr, err)
+		case reuse && err != nil:
+			t.Errorf("ReusePort: a second bind on %s failed (%v); the option is not set", addr, err)
+		}
+		if ln != nil {
+			ln.Close()
+		}
+		g.close()
 	}
 }

@@ -68,6 +68,7 @@ prefix = ""
 		{"include", strings.Join(c.WatchInclude, " "), "**/*.go"},
 		{"default prefix is not used", c.OutputPrefix == "[app] ", false},
 		{"env unix_mode, 0o form", c.UnixSocketMode, os.FileMode(0o600)},
+		{"SO_REUSEPORT off by default", c.ReusePort, false},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)

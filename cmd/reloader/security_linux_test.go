@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,4 +54,27 @@ func TestHandoffVariablesDoNotLeak(t *testing.T) {
 	// address, from the pid reloader started.
 	waitPid(t, s.url, s.pids[0])
 	s.shutdown()
+}
+
+// A command written as a list runs as given: shell syntax in it arrives as
+// literal arguments. Only a string runs in /bin/sh, because the user wrote
+// one.
+func TestListCommandsRunWithoutAShell(t *testing.T) {
+	dir := newApp(t, "stock")
+	write(t, filepath.Join(dir, ".reloader.toml"), `[hooks]
+pre_build = ["printf", "argv=%s|%s\\n", "$HOME;echo injected", "`+"`id`"+`"]
+post_swap = "echo shell=$0"
+`)
+	addr := freePort(t)
+	r := startReloader(t, dir, "-l", addr, "--", "go", "run", ".")
+	r.waitLine(0, regexp.MustCompile(`^\[pre_build\] argv=\$HOME;echo injected\|`+"`id`"+`$`), 120*time.Second)
+	r.waitLine(0, regexp.MustCompile(`^\[post_swap\] shell=/bin/sh$`), 30*time.Second)
+	for _, line := range strings.Split(r.output(), "\n") {
+		if strings.HasSuffix(line, "] injected") || strings.Contains(line, "uid=") {
+			t.Errorf("a list hook went through a shell: %q", line)
+		}
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit code %d after SIGINT", code)
+	}
 }
