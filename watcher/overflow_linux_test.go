@@ -38,7 +38,10 @@ func TestOverflow(t *testing.T) {
 		}
 		defer files[i].Close()
 	}
-	for i := range limit + 1000 {
+	// fsnotify's reader may take up to 4096 events off the queue (one read
+	// into its buffer) before it blocks on the unread Events channel, so
+	// write that many more than the limit, whenever it gets to run.
+	for i := range limit + 4096 + 1000 {
 		if _, err := files[i%2].Write([]byte{'x'}); err != nil {
 			t.Fatal(err)
 		}
