@@ -15,7 +15,7 @@ const (
 	testDebounce = 50 * time.Millisecond
 	// batchTimeout bounds every wait for an expected batch. It is generous:
 	// a passing test never waits this long.
-	batchTimeout = 5 * time.Second
+	batchTimeout = 20 * time.Second
 	// quietWait is how long a test waits to conclude that no batch is coming.
 	// This negative check is inherently time-based: it cannot prove that a
 	// batch will never arrive, only that none arrived well after the
