@@ -34,11 +34,16 @@ func FuzzParseAddress(f *testing.F) {
 // FuzzParseGoRun: no argv panics; errors are ErrBadGoRun; a parsed command
 // keeps every argument in Flags, Pkg or Args, in order.
 func FuzzParseGoRun(f *testing.F) {
-	for _, s := range []string{"go run .", "go run -race -tags dev ./cmd/api -x", "go run main.go a.go -v", "go run -ldflags", "go run -- .", "go run -exec sudo ."} {
+	for _, s := range []string{"go run .", "go run -race -tags dev ./cmd/api -x", "go run main.go a.go -v", "go run -ldflags", "go run -- .", "go run -exec sudo .", "go\nrun\n-tags\n\n./cmd/my app\n", "go\nrun\n\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// Arguments are split on white space, or on newlines when there
+		// are any, so empty arguments and ones with spaces are tried too.
 		argv := strings.Fields(s)
+		if strings.Contains(s, "\n") {
+			argv = strings.Split(s, "\n")
+		}
 		g, ok, err := ParseGoRun(argv)
 		if err != nil {
 			if !ok || !errors.Is(err, ErrBadGoRun) || !strings.HasPrefix(err.Error(), "supervisor: bad go run command: ") {
