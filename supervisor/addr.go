@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -89,11 +90,9 @@ func ParseAddress(s string) (Address, error) {
 	if err != nil || n < 0 || n > 65535 {
 		return bad("port must be a number from 0 to 65535")
 	}
-	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+	if _, err := netip.ParseAddr(host); host != "" && err != nil && !isHostName(host) {
 		// A host name is allowed, but it must look like one.
-		if strings.ContainsAny(host, " /\\[]") {
-			return bad("host " + strconv.Quote(host) + " is not an IP address or host name")
-		}
+		return bad("host " + strconv.Quote(host) + " is not an IP address or host name")
 	}
 	a.Addr = net.JoinHostPort(host, port)
 	return a, nil
@@ -126,4 +125,20 @@ func ParseAddresses(values []string) ([]Address, error) {
 		}
 	}
 	return out, nil
+}
+
+// isHostName reports whether h is made of the letters, digits, '-', '_'
+// and '.' that host names use, with at least one letter or digit.
+func isHostName(h string) bool {
+	alnum := false
+	for _, r := range h {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			alnum = true
+		case r == '-' || r == '_' || r == '.':
+		default:
+			return false
+		}
+	}
+	return alnum
 }

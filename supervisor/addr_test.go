@@ -27,6 +27,10 @@ func TestParseAddress(t *testing.T) {
 		{in: "unix:", wantErr: "needs a path"},
 		{in: "unix:/" + strings.Repeat("x", 120), wantErr: "longer than 107"},
 		{in: "a b=:80", wantErr: "space"},
+		{in: "[fe80::1%eth0]:80", want: Address{Network: "tcp", Addr: "[fe80::1%eth0]:80"}},
+		{in: "dev-box.local:80", want: Address{Network: "tcp", Addr: "dev-box.local:80"}},
+		{in: "[=]:0", wantErr: "not an IP address or host name"},
+		{in: "h@st:80", wantErr: "not an IP address or host name"},
 	}
 	for _, tt := range tests {
 		got, err := ParseAddress(tt.in)
