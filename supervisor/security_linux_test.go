@@ -33,9 +33,9 @@ func TestNotifyDirIsPrivate(t *testing.T) {
 	if fi.Mode().Perm() != 0o700 || int(st.Uid) != os.Getuid() {
 		t.Errorf("notify dir %s: mode %v uid %d, want 0700 and uid %d", h.s.notifyDir, fi.Mode().Perm(), st.Uid, os.Getuid())
 	}
-	h.cancel()
-	err = <-h.runErr
-	h.runErr <- err // for the cleanup
+	if err := h.stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
 	if _, err := os.Stat(h.s.notifyDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("notify dir %s left behind after Run: %v", h.s.notifyDir, err)
 	}

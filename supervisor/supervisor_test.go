@@ -84,6 +84,9 @@ type harness struct {
 	cancel  context.CancelFunc
 	runErr  chan error
 	logFrom int
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
@@ -113,12 +116,20 @@ func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 	h.cancel = cancel
 	go func() { h.runErr <- s.Run(ctx) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-h.runErr; err != nil {
+		if err := h.stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
 	return h
+}
+
+// stop cancels Run and returns its error; later calls return the same.
+func (h *harness) stop() error {
+	h.stopOnce.Do(func() {
+		h.cancel()
+		h.stopErr = <-h.runErr
+	})
+	return h.stopErr
 }
 
 func (h *harness) setMode(mode string) {

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const edits = 10
@@ -193,20 +191,9 @@ func TestFailedStartKeepsServing(t *testing.T) {
 
 func TestSupervisorSIGKILLLeavesNoChild(t *testing.T) {
 	s := startSession(t, "listenfd")
-	pid := s.pids[0]
-	// A pidfd becomes readable when the process exits, child of ours or not.
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(pidfd)
 	s.r.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.r.done
-	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 10000)
-	if err != nil || n != 1 {
-		t.Fatalf("child %d still alive 10s after reloader was SIGKILLed (poll: %d, %v)", pid, n, err)
-	}
+	waitGone(t, "child", s.pids[0])
 }
 
 func TestSIGHUPForcesSwap(t *testing.T) {
