@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +77,33 @@ post_swap = "echo shell=$0"
 		if strings.HasSuffix(line, "] injected") || strings.Contains(line, "uid=") {
 			t.Errorf("a list hook went through a shell: %q", line)
 		}
+	}
+	if code := r.stop(syscall.SIGINT); code != 0 {
+		t.Errorf("exit code %d after SIGINT", code)
+	}
+}
+
+// --unix-mode reaches the socket file, and the app serves on it.
+func TestUnixModeFlagEndToEnd(t *testing.T) {
+	dir := newApp(t, "stock")
+	sock := filepath.Join(t.TempDir(), "app.sock")
+	r := startReloader(t, dir, "-l", "unix:"+sock, "--unix-mode", "0600", "--watch=false", "--", "go", "run", ".")
+	r.waitLine(0, reReady, 120*time.Second)
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket file %s: %v, %v; want mode 0600", sock, fi.Mode().Perm(), err)
+	}
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := client.Get("http://app/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "version=v1") {
+		t.Errorf("GET over %s = %q", sock, body)
 	}
 	if code := r.stop(syscall.SIGINT); code != 0 {
 		t.Errorf("exit code %d after SIGINT", code)
