@@ -63,7 +63,14 @@ type groups struct {
 // reuseport group with a steering program; where that is unavailable the
 // address falls back to one shared socket, and the log says so once.
 func openGroups(ctx context.Context, addrs []Address, opts ListenOptions, steer bool, log *slog.Logger) (*groups, error) {
-	return openAll(ctx, Config{Listen: addrs, ReusePort: opts.ReusePort, BindWait: opts.BindWait, UnixSocketMode: opts.UnixMode, NoSteering: !steer}, log)
+	wait := opts.BindWait // ListenOptions' rule, not Config's
+	switch {
+	case wait == 0:
+		wait = DefaultBindWait
+	case wait < 0:
+		wait = 0
+	}
+	return openAll(ctx, Config{Listen: addrs, ReusePort: opts.ReusePort, BindWait: wait, UnixSocketMode: opts.UnixMode, NoSteering: !steer}, log)
 }
 
 func openGroup(ctx context.Context, a Address, opts ListenOptions, steer bool, log *slog.Logger) (*sockGroup, error) {

@@ -57,7 +57,7 @@ func TestUnixSocketsStayShared(t *testing.T) {
 }
 
 func TestUnexpectedGroupMemberIsWarnedAndStarved(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
 	h.waitReady()
 	addr := h.s.Addrs()[0].Addr
 	// Another process of this user joins the SO_REUSEPORT group.

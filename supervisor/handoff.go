@@ -109,7 +109,7 @@ func openAll(ctx context.Context, cfg Config, log *slog.Logger) (*groups, error)
 		}
 		g.gs = append(g.gs, sg)
 	}
-	opts := ListenOptions{ReusePort: cfg.ReusePort, BindWait: cfg.BindWait, Log: log, UnixMode: cfg.UnixSocketMode}
+	opts := ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: log, UnixMode: cfg.UnixSocketMode}
 	for _, a := range cfg.Listen {
 		sg, err := openGroup(ctx, a, opts, !cfg.NoSteering && a.Network == "tcp", log)
 		if err != nil {

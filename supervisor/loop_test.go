@@ -119,8 +119,9 @@ type loopRun struct {
 	done   chan error
 }
 
-func startLoop(t *testing.T, cfg Config, f *fakeGens) *loopRun {
+func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	t.Helper()
+	cfg := config(set)
 	cfg.Command = []string{"app"}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg, err := cfg.withDefaults()
@@ -197,7 +198,7 @@ func TestLoopStartsAndSwaps(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
-		r := startLoop(t, Config{}, f)
+		r := startLoop(t, nil, f)
 		time.Sleep(2 * time.Second)
 		r.reload("main.go")
 		time.Sleep(2 * time.Second)
@@ -223,7 +224,7 @@ func TestLoopChangeDuringBuildRestartsIt(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
-		r := startLoop(t, Config{}, f)
+		r := startLoop(t, nil, f)
 		time.Sleep(2 * time.Second)
 		r.s.Reload("a.go")
 		time.Sleep(300 * time.Millisecond)
@@ -252,7 +253,7 @@ func TestLoopPendingChangesMergeAfterStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
 		f.readyTime = time.Second
-		r := startLoop(t, Config{}, f)
+		r := startLoop(t, nil, f)
 		time.Sleep(1500 * time.Millisecond) // built, now starting
 		r.s.Reload("a.go")
 		synctest.Wait()
@@ -275,7 +276,7 @@ func TestLoopFailuresKeepServing(t *testing.T) {
 		f := newFakeGens()
 		f.badBuild[2] = true
 		f.badStart[3] = true
-		r := startLoop(t, Config{}, f)
+		r := startLoop(t, nil, f)
 		time.Sleep(2 * time.Second)
 		r.reload("broken.go")
 		time.Sleep(2 * time.Second)
@@ -306,7 +307,7 @@ func TestLoopFailedStartDuringDrain(t *testing.T) {
 		f := newFakeGens()
 		f.buildTime, f.stopTime = 100*time.Millisecond, 10*time.Second
 		f.badStart[3] = true
-		r := startLoop(t, Config{}, f)
+		r := startLoop(t, nil, f)
 		time.Sleep(time.Second)
 		r.reload("a.go") // 1002 replaces 1001, which drains for 10s
 		time.Sleep(time.Second)
@@ -328,7 +329,11 @@ func TestLoopCrashBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
 		f.buildTime = 0
-		r := startLoop(t, Config{RestartOnCrash: true, CrashBackoff: 20 * time.Millisecond, CrashBackoffMax: 300 * time.Millisecond}, f)
+		r := startLoop(t, func(c *Config) {
+			c.RestartOnCrash = true
+			c.CrashBackoff = 20 * time.Millisecond
+			c.CrashBackoffMax = 300 * time.Millisecond
+		}, f)
 		for gen := 1; gen <= 6; gen++ {
 			time.Sleep(time.Second) // ready long before; backoff long over
 			f.crash(gen)
@@ -354,7 +359,11 @@ func TestLoopCrashLoopBacksOff(t *testing.T) {
 		for gen := 1; gen <= 8; gen++ {
 			f.badStart[gen] = true
 		}
-		r := startLoop(t, Config{RestartOnCrash: true, CrashBackoff: 20 * time.Millisecond, CrashBackoffMax: 500 * time.Millisecond}, f)
+		r := startLoop(t, func(c *Config) {
+			c.RestartOnCrash = true
+			c.CrashBackoff = 20 * time.Millisecond
+			c.CrashBackoffMax = 500 * time.Millisecond
+		}, f)
 		start := time.Now()
 		for len(all[Crashed](r)) < 8 {
 			time.Sleep(time.Millisecond)
@@ -381,7 +390,11 @@ func TestLoopChangeCancelsCrashRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
 		f.buildTime = 0
-		r := startLoop(t, Config{RestartOnCrash: true, CrashBackoff: 5 * time.Second, CrashBackoffMax: time.Minute}, f)
+		r := startLoop(t, func(c *Config) {
+			c.RestartOnCrash = true
+			c.CrashBackoff = 5 * time.Second
+			c.CrashBackoffMax = time.Minute
+		}, f)
 		time.Sleep(time.Second)
 		f.crash(1) // restart due in 5s
 		synctest.Wait()
@@ -400,7 +413,7 @@ func TestLoopSequentialStopsFirst(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeGens()
-		r := startLoop(t, Config{Restart: RestartSequential}, f)
+		r := startLoop(t, func(c *Config) { c.Restart = RestartSequential }, f)
 		time.Sleep(2 * time.Second)
 		r.reload("a.go")
 		time.Sleep(2 * time.Second)
