@@ -24,6 +24,7 @@ type fakeGens struct {
 	badStart  map[int]bool // generations whose child exits before it is ready
 	children  map[int]*child
 	stopped   []int // pids, in the order their stop began
+	reaped    []int // pids released after they exited on their own
 	cancelled []int // generations whose build was cancelled
 }
 
@@ -87,7 +88,11 @@ func (f *fakeGens) stop(c *child, _ bool) {
 }
 
 func (f *fakeGens) kill(c *child) { c.stopping.Store(true); f.exit(c) }
-func (f *fakeGens) reap(*child)   {}
+func (f *fakeGens) reap(c *child) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reaped = append(f.reaped, c.pid)
+}
 
 // exit ends c as if its process exited.
 func (f *fakeGens) exit(c *child) {
@@ -433,5 +438,28 @@ func TestLoopSequentialStopsFirst(t *testing.T) {
 		if sw := all[Swapped](r); sw[1].OldPID != 1001 {
 			t.Errorf("sequential swap reports old pid %d, want 1001", sw[1].OldPID)
 		}
+	})
+}
+
+// An old child that exits just as the new one becomes ready is still
+// reaped: its sockets, binary and process group are released. The loop
+// may take the ready child first while the old one's exit also waits; this
+// test puts the loop in exactly that state and promotes.
+func TestLoopOldChildExitingAtTheSwapIsReaped(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeGens()
+		r := startLoop(t, nil, f)
+		r.stop(t)
+		old := &child{gen: 1, pid: 1001, done: make(chan struct{})}
+		close(old.done) // exited on its own, not yet seen by the loop
+		ready := &child{gen: 2, pid: 1002, done: make(chan struct{})}
+		l := loop{serving: old}
+		r.s.promote(context.Background(), &l, &attempt{gen: 2, change: "a.go"}, step{child: ready, via: "delay"})
+		if l.serving != ready {
+			t.Fatalf("serving pid %d after promote, want 1002", pidOf(l.serving))
+		}
+		wantEq(t, "reaped", f.reaped, []int{1001})
+		wantEq(t, "stopped", f.stopped, []int(nil))
 	})
 }

@@ -223,13 +223,19 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 	s.emit(ChildReady{Gen: a.gen, PID: ch.pid, Via: st.via, ReadyTime: time.Since(st.started)})
 	s.readyOnce.Do(func() { close(s.ready) }) // after the event, which Ready's waiters may follow with their own
 	old := l.serving
-	if old.alive() {
+	switch {
+	case old.alive():
 		old.stopping.Store(true)
 		s.drains.Add(1)
 		go func() {
 			defer s.drains.Done()
 			s.gens.stop(old, true)
 		}()
+	case old != nil:
+		// It exited just as this one became ready, and the loop took the
+		// ready child first: release what it held here.
+		old.stopping.Store(true)
+		s.gens.reap(old)
 	}
 	l.serving = ch
 	l.crashes.cancel()
