@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/proc"
 	"github.com/reloader-dev/reloader/supervisor"
 )
 
@@ -100,7 +101,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
 		return c, err
 	}
-	if c.StopSignal, err = supervisor.ParseSignal(s.str("run.stop_signal")); err != nil {
+	if c.StopSignal, err = proc.ParseSignal(s.str("run.stop_signal")); err != nil {
 		return c, s.errorf("run.stop_signal", "%q is not a signal such as SIGTERM, SIGINT or 15", s.str("run.stop_signal"))
 	}
 	steering, err := s.boolean("steering")
