@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/proc"
+	"github.com/reloader-dev/reloader/internal/syncio"
 	"github.com/reloader-dev/reloader/supervisor"
 )
 
@@ -122,7 +124,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	default:
 		return c, s.errorf("run.ready", "%q is not auto, notify or delay", r)
 	}
-	errW := &syncWriter{w: io.Err}
+	errW := syncio.NewWriter(io.Err)
 	c.Stdout, c.Stderr = io.Out, errW
 	if c.Logger, err = newLogger(errW, s); err != nil {
 		return c, err
@@ -130,7 +132,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	return c, nil
 }
 
-func newLogger(w *syncWriter, s *settings) (*slog.Logger, error) {
+func newLogger(w io.Writer, s *settings) (*slog.Logger, error) {
 	var lv slog.Level
 	level, format := s.str("log.level"), s.str("log.format")
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
