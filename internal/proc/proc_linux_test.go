@@ -45,6 +45,20 @@ func startSleeper(t *testing.T) (int, <-chan struct{}) {
 	return p.Pid, done
 }
 
+// startReaper starts a reaper: this test binary, whose TestMain runs it.
+func startReaper(t *testing.T) *Reaper {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := StartReaper(exe, os.Environ(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func exited(done <-chan struct{}, d time.Duration) bool {
 	select {
 	case <-done:
@@ -132,14 +146,7 @@ func TestStartThroughShimWithRawFd(t *testing.T) {
 // the reaper SIGKILLs every group it was told about and not told is gone.
 func TestReaperKillsGroupsWhenSupervisorDies(t *testing.T) {
 	t.Parallel()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := StartReaper(exe, os.Environ(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startReaper(t)
 	added, addedDone := startSleeper(t)
 	forgotten, forgottenDone := startSleeper(t)
 	r.Add(added)
@@ -161,14 +168,7 @@ func TestReaperKillsGroupsWhenSupervisorDies(t *testing.T) {
 // Close on a nil or zero Reaper do nothing.
 func TestReaperCloseKillsNothing(t *testing.T) {
 	t.Parallel()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := StartReaper(exe, os.Environ(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startReaper(t)
 	pid, done := startSleeper(t)
 	r.Add(pid)
 	r.Close()

@@ -16,21 +16,13 @@ func ParseSignal(s string) (os.Signal, error) {
 	if n, err := strconv.Atoi(name); err == nil && n > 0 && n < 65 {
 		return syscall.Signal(n), nil
 	}
-	switch strings.TrimPrefix(name, "SIG") {
-	case "HUP":
-		return syscall.SIGHUP, nil
-	case "INT":
-		return syscall.SIGINT, nil
-	case "QUIT":
-		return syscall.SIGQUIT, nil
-	case "KILL":
-		return syscall.SIGKILL, nil
-	case "USR1":
-		return syscall.SIGUSR1, nil
-	case "USR2":
-		return syscall.SIGUSR2, nil
-	case "TERM":
-		return syscall.SIGTERM, nil
+	names := map[string]syscall.Signal{
+		"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT,
+		"KILL": syscall.SIGKILL, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2,
+		"TERM": syscall.SIGTERM,
+	}
+	if sig, ok := names[strings.TrimPrefix(name, "SIG")]; ok {
+		return sig, nil
 	}
 	return nil, fmt.Errorf("proc: unknown signal %q", s)
 }
