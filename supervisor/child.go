@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reloader-dev/reloader/internal/proc"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -50,7 +51,7 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", ShimEnv,
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv,
 			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
@@ -77,8 +78,8 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		env = append(env, "NOTIFY_SOCKET="+ns.Env())
 	}
 	full := argv
-	if inheritFDs {
-		env = append(env, ShimEnv+"=1")
+	if proc.InheritFDs {
+		env = append(env, proc.ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
 	abort := func() {
@@ -92,25 +93,25 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, h.fds, pipes.w[0], pipes.w[1])
+	p, err := proc.Start(full, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Stdout: pipes.w[0], Stderr: pipes.w[1]})
 	if err != nil {
 		pipes.abort()
 		abort()
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{pipes: pipes, gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
+	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
 		if bytes.Contains(line, []byte("address already in use")) {
 			c.addrInUse.Store(true)
 		}
 	})
-	s.reaper.add(c.pid)
+	s.reaper.Add(c.pid)
 	if ns != nil {
 		go ns.serve(c.pid, s.log)
 	}
 	s.recordChild(c.pid, argv)
 	go func() {
-		c.state, c.waitErr = proc.Wait()
+		c.state, c.waitErr = p.Wait()
 		s.forgetChild(c.pid)
 		if c.notify != nil {
 			c.notify.Close()
@@ -224,7 +225,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 	case <-c.done:
 	default:
 		s.emit(Stopping{PID: c.pid, Signal: s.cfg.StopSignal, Timeout: s.cfg.StopTimeout})
-		if err := signalGroup(c.pid, s.cfg.StopSignal); err != nil {
+		if err := proc.SignalGroup(c.pid, s.cfg.StopSignal); err != nil {
 			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
 		t := time.NewTimer(s.cfg.StopTimeout)
@@ -233,7 +234,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 			t.Stop()
 		case <-t.C:
 			s.emit(Killed{PID: c.pid, StopTimeout: s.cfg.StopTimeout})
-			killGroup(c.pid)
+			proc.KillGroup(c.pid)
 			<-c.done
 		}
 	}
@@ -245,7 +246,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 // kill ends a child that never became ready.
 func (s *Supervisor) kill(c *child) {
 	c.stopping.Store(true)
-	killGroup(c.pid)
+	proc.KillGroup(c.pid)
 	<-c.done
 	s.reap(c)
 }
@@ -253,8 +254,8 @@ func (s *Supervisor) kill(c *child) {
 // reap releases what a gone child held: anything left in its process group
 // (grandchildren still hold the sockets), its sockets and its binary.
 func (s *Supervisor) reap(c *child) {
-	killGroup(c.pid)
-	s.reaper.gone(c.pid)
+	proc.KillGroup(c.pid)
+	s.reaper.Gone(c.pid)
 	if c.handout != nil {
 		s.srv.release(c.handout)
 	}
@@ -266,7 +267,7 @@ func (s *Supervisor) reap(c *child) {
 // waitGone waits up to timeout until c's process group has no member
 // left, and says so when one outlives it.
 func waitGone(c *child, timeout time.Duration, log *slog.Logger) {
-	if !waitGroupGone(c.pid, timeout) {
+	if !proc.WaitGroupGone(c.pid, timeout) {
 		log.Warn("old process group still has members; starting the new child anyway", "pgid", c.pid)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reloader-dev/reloader/internal/proc"
 	"os"
 	"time"
 )
@@ -279,7 +280,7 @@ func (s *Supervisor) shutdown(l *loop) {
 // sequential reports whether a new child must wait until the old one is
 // gone.
 func (s *Supervisor) sequential() bool {
-	return !inheritFDs || s.cfg.Restart == RestartSequential
+	return !proc.InheritFDs || s.cfg.Restart == RestartSequential
 }
 
 // doneChan returns the channel a phase reports on, or nil.

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"github.com/reloader-dev/reloader/internal/proc"
 	"strconv"
 	"syscall"
 )
@@ -66,7 +67,7 @@ type handout struct {
 
 // newServer picks how generations are served and opens the sockets.
 func newServer(ctx context.Context, cfg Config, s *Supervisor) (server, error) {
-	if !inheritFDs {
+	if !proc.InheritFDs {
 		if len(cfg.Listen) > 0 || cfg.Proxy {
 			s.log.Warn("this platform cannot hand sockets to a child: falling back to stop-then-start; the app binds its own port")
 		}

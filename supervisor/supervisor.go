@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/reloader-dev/reloader/internal/proc"
 	"github.com/reloader-dev/reloader/portdoctor"
 	"github.com/reloader-dev/reloader/watcher"
 )
@@ -37,7 +38,7 @@ type Supervisor struct {
 	readyOnce sync.Once
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 	out       *outputs             // children's and hooks' output
-	reaper    *reaper              // kills our process groups if reloader dies; nil if none
+	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
 }
 
@@ -80,8 +81,8 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
 		}
 	}
-	if inheritFDs {
-		if s.reaper, err = startReaper(s.shim, s.log); err != nil {
+	if proc.InheritFDs {
+		if s.reaper, err = proc.StartReaper(s.shim, childEnv(os.Environ()), s.log); err != nil {
 			s.log.Warn("no reaper: children may outlive a killed reloader", "err", err)
 		}
 	}
@@ -154,22 +155,8 @@ func (s *Supervisor) Close() error {
 	if s.out != nil {
 		s.out.close()
 	}
-	s.reaper.close()
+	s.reaper.Close()
 	return nil
-}
-
-// runGroup runs cmd, which starts a process group of its own, and keeps the
-// reaper informed so the group dies with reloader.
-func (s *Supervisor) runGroup(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	pid := cmd.Process.Pid
-	s.reaper.add(pid)
-	err := cmd.Wait()
-	killGroup(pid)
-	s.reaper.gone(pid)
-	return err
 }
 
 func pidOf(c *child) int {
