@@ -3,14 +3,14 @@
 package supervisor
 
 import (
-	"bufio"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"unsafe"
 
+	"github.com/reloader-dev/reloader/internal/procnet"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,55 +37,32 @@ func acceptQueueLen(fd int) (int, error) {
 }
 
 // listenersOn counts the TCP listeners bound to addr's port and address in
-// /proc/net/tcp and tcp6.
+// /proc/net/tcp and tcp6. A host that is not an IP address matches any.
 func listenersOn(addr string) (int, error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
 	}
-	ip := net.ParseIP(host)
-	port := portOf(addr)
+	port, err := strconv.ParseUint(p, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
+	}
+	ip, ipErr := netip.ParseAddr(host)
+	rows, err := procnet.Read("tcp", uint16(port))
+	if err != nil {
+		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
+	}
 	n := 0
-	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		f, err := os.Open(file)
-		if err != nil {
-			continue
+	for _, r := range rows {
+		if r.State == procnet.StateListen && (ipErr != nil || sameIP(r.Local.Addr(), ip)) {
+			n++
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 4 || fields[3] != "0A" {
-				continue
-			}
-			local, p, ok := strings.Cut(fields[1], ":")
-			if !ok {
-				continue
-			}
-			lp, err := strconv.ParseUint(p, 16, 16)
-			if err != nil || int(lp) != port {
-				continue
-			}
-			if ip == nil || procIP(local).Equal(ip) {
-				n++
-			}
-		}
-		f.Close()
 	}
 	return n, nil
 }
 
-// procIP decodes a /proc/net/tcp address: 32-bit words in host order.
-func procIP(hexaddr string) net.IP {
-	b := make([]byte, len(hexaddr)/2)
-	for i := range b {
-		v, err := strconv.ParseUint(hexaddr[2*i:2*i+2], 16, 8)
-		if err != nil {
-			return nil
-		}
-		b[i] = byte(v)
-	}
-	for i := 0; i+4 <= len(b); i += 4 {
-		b[i], b[i+1], b[i+2], b[i+3] = b[i+3], b[i+2], b[i+1], b[i]
-	}
-	return net.IP(b)
+// sameIP compares addresses as net.IP.Equal does: an IPv4 address equals
+// its IPv4-mapped IPv6 form. Zones are ignored; the tables have none.
+func sameIP(a, b netip.Addr) bool {
+	return a.Unmap().WithZone("") == b.Unmap().WithZone("")
 }
