@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/sdnotify"
 )
 
 // autoSenderWait is how long ReadyAuto waits for READY=1 from an app that
@@ -27,7 +29,7 @@ type child struct {
 	gen    int
 	pid    int
 	proc   *os.Process
-	notify *notifySocket
+	notify *sdnotify.Socket
 	binary string    // built binary to remove when the child is gone; "" if none
 	socks  []*member // the sockets at fds 3, 4, ...
 	exe    string    // the app's executable
@@ -80,7 +82,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 			return nil, err
 		}
 	}
-	ns, err := listenNotify(s.notifyDir, gen)
+	ns, err := sdnotify.Listen(s.notifyDir, gen)
 	if err != nil {
 		s.releaseSockets(socks)
 		return nil, err
@@ -122,7 +124,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	})
 	s.reaper.add(c.pid)
 	if ns != nil {
-		go ns.serve(c.pid, s.log)
+		go ns.Serve(c.pid, s.log)
 	}
 	s.recordChild(c.pid, argv)
 	go func() {
@@ -167,7 +169,7 @@ func (c *child) exitStatus() string {
 func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	var ready <-chan struct{}
 	if c.notify != nil && s.cfg.Ready != ReadyDelay {
-		ready = c.notify.ready
+		ready = c.notify.Ready()
 	}
 	var assume <-chan time.Time
 	limit := time.NewTimer(s.cfg.ReadyTimeout)

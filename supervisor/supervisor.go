@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"github.com/reloader-dev/reloader/portdoctor"
 	"github.com/reloader-dev/reloader/watcher"
 )
@@ -102,7 +103,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 		s.proxy = newProxy(cfg.ProxyHold, s.log)
 	}
-	if s.notifyDir, err = newNotifyDir(); err != nil {
+	if s.notifyDir, err = sdnotify.NewDir(); err != nil {
 		s.Close()
 		return nil, err
 	}
