@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/sdnotify"
+	"github.com/reloader-dev/reloader/internal/sockets"
 )
 
 // autoSenderWait is how long ReadyAuto waits for READY=1 from an app that
@@ -30,9 +31,9 @@ type child struct {
 	pid    int
 	proc   *os.Process
 	notify *sdnotify.Socket
-	binary string    // built binary to remove when the child is gone; "" if none
-	socks  []*member // the sockets at fds 3, 4, ...
-	exe    string    // the app's executable
+	binary string            // built binary to remove when the child is gone; "" if none
+	socks  []*sockets.Member // the sockets at fds 3, 4, ...
+	exe    string            // the app's executable
 	pipes  *childPipes
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool
@@ -66,7 +67,7 @@ func childEnv(base []string) []string {
 // notify socket. Where fds are inherited, it starts the exec shim, which sets
 // LISTEN_PID to the child's own pid and execs argv.
 func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string, current *child) (*child, error) {
-	var socks []*member
+	var socks []*sockets.Member
 	var backend string
 	extraEnv := []string{}
 	if s.proxy != nil {
@@ -78,7 +79,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		extraEnv = append(extraEnv, s.cfg.ProxyPortEnv+"="+strconv.Itoa(port))
 	} else if s.sockets != nil {
 		var err error
-		if socks, err = s.sockets.acquire(ctx); err != nil {
+		if socks, err = s.sockets.Acquire(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -94,7 +95,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	full := argv
 	if inheritFDs {
 		if len(socks) > 0 {
-			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(socks)), "LISTEN_FDNAMES="+s.sockets.names())
+			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(socks)), "LISTEN_FDNAMES="+s.sockets.Names())
 		}
 		env = append(env, ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
@@ -107,7 +108,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, fdsOf(socks), pipes.w[0], pipes.w[1])
+	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, sockets.FDs(socks), pipes.w[0], pipes.w[1])
 	if err != nil {
 		pipes.abort()
 		if ns != nil {
@@ -240,7 +241,7 @@ func (c *child) alive() bool {
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain && s.sockets != nil {
-		if steered, left := s.sockets.drainQueues(c.socks, s.handoff.Load()); steered {
+		if steered, left := s.sockets.DrainQueues(c.socks, s.handoff.Load()); steered {
 			if left == 0 {
 				s.log.Info("old accept queue empty; sending stop signal", "pid", c.pid)
 			} else {
@@ -289,8 +290,8 @@ func (s *Supervisor) reap(c *child) {
 	}
 }
 
-func (s *Supervisor) releaseSockets(socks []*member) {
+func (s *Supervisor) releaseSockets(socks []*sockets.Member) {
 	if s.sockets != nil && socks != nil {
-		s.sockets.release(socks)
+		s.sockets.Release(socks)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/sdnotify"
+	"github.com/reloader-dev/reloader/internal/sockets"
 	"github.com/reloader-dev/reloader/portdoctor"
 	"github.com/reloader-dev/reloader/watcher"
 )
@@ -26,7 +27,7 @@ type Supervisor struct {
 	shim      string
 	gorun     GoRun
 	isGoRun   bool
-	sockets   *groups
+	sockets   *sockets.Set
 	notifyDir string
 	buildDir  string
 	ownBuild  bool // buildDir is ours to remove
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	if inheritFDs {
-		s.sockets, err = openAll(ctx, cfg, s.log)
+		s.sockets, err = sockets.Open(ctx, cfg.Inherited, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort, BindWait: cfg.BindWait, Log: s.log, UnixMode: cfg.UnixSocketMode}, !cfg.NoSteering, s.log)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +124,7 @@ func (s *Supervisor) Addrs() []Address {
 	if s.sockets == nil {
 		return nil
 	}
-	return s.sockets.addrs()
+	return s.sockets.Addrs()
 }
 
 // Reload asks for a rebuild and swap, as SIGHUP does. It never blocks;
@@ -138,7 +139,7 @@ func (s *Supervisor) Reload(reason string) {
 // Close releases the sockets and private directories. Run calls it.
 func (s *Supervisor) Close() error {
 	if s.sockets != nil {
-		s.sockets.close()
+		s.sockets.Close()
 	}
 	if s.notifyDir != "" {
 		os.RemoveAll(s.notifyDir)
@@ -201,7 +202,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Info("listening", "name", a.Name, "network", a.Network, "addr", a.Addr, "proxy", s.proxy != nil)
 	}
 	if s.proxy != nil {
-		s.proxy.serve(s.sockets.listeners())
+		s.proxy.serve(s.sockets.Listeners())
 	}
 	var (
 		current *child
@@ -347,7 +348,7 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 	if s.proxy != nil {
 		s.proxy.switchTo(ch.backend)
 	} else if s.sockets != nil {
-		s.sockets.promote(ch.socks)
+		s.sockets.Promote(ch.socks)
 	}
 	r.child, r.readyVia = ch, via
 	return r

@@ -211,10 +211,9 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 		h.s.Reload("test")
 		h.waitReady()
 		h.log.wait(t, &h.logFrom, "child exited")
-		h.s.sockets.mu.Lock()
-		fd := h.s.sockets.gs[0].serving.fd
-		h.s.sockets.mu.Unlock()
-		nb, err := nonblocking(fd)
+		// The serving socket shares its open file description, and so
+		// its O_NONBLOCK, with the dup children get.
+		nb, err := nonblocking(h.s.Serving()[0].Conn)
 		if err != nil || !nb {
 			t.Fatalf("after swap %d the shared socket is not O_NONBLOCK (%v)", i+1, err)
 		}

@@ -1,10 +1,10 @@
 //go:build !linux
 
-package supervisor
+package sockets
 
 import "errors"
 
-var errNoSteering = errors.New("supervisor: connection steering needs Linux")
+var errNoSteering = errors.New("sockets: connection steering needs Linux")
 
 func attachSteering(fd, index int) error { return errNoSteering }
 

@@ -1,6 +1,6 @@
 //go:build linux
 
-package supervisor
+package sockets
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ func attachSteering(fd, index int) error {
 	prog := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: uint32(index)}}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
 	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_REUSEPORT_CBPF, &fprog); err != nil {
-		return fmt.Errorf("supervisor: attach reuseport program: %w", os.NewSyscallError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)", err))
+		return fmt.Errorf("sockets: attach reuseport program: %w", os.NewSyscallError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)", err))
 	}
 	return nil
 }
@@ -41,16 +41,16 @@ func acceptQueueLen(fd int) (int, error) {
 func listenersOn(addr string) (int, error) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
-		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
+		return 0, fmt.Errorf("sockets: listeners on %s: %w", addr, err)
 	}
 	port, err := strconv.ParseUint(p, 10, 16)
 	if err != nil {
-		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
+		return 0, fmt.Errorf("sockets: listeners on %s: %w", addr, err)
 	}
 	ip, ipErr := netip.ParseAddr(host)
 	rows, err := procnet.Read("tcp", uint16(port))
 	if err != nil {
-		return 0, fmt.Errorf("supervisor: listeners on %s: %w", addr, err)
+		return 0, fmt.Errorf("sockets: listeners on %s: %w", addr, err)
 	}
 	n := 0
 	for _, r := range rows {
