@@ -31,7 +31,7 @@ type ListenOptions struct {
 }
 
 // DefaultUnixMode is the permission of unix socket files when
-// ListenOptions.UnixMode (Config.UnixSocketMode) is 0.
+// ListenOptions.UnixMode is 0.
 const DefaultUnixMode os.FileMode = 0o660
 
 func (o ListenOptions) unixMode() os.FileMode {

@@ -2,9 +2,13 @@
 
 package sockets
 
-import "errors"
+// errNoSteering is what the steering functions return outside Linux.
+const errNoSteering = constError("sockets: connection steering needs Linux")
 
-var errNoSteering = errors.New("sockets: connection steering needs Linux")
+// constError is an error that can be a constant.
+type constError string
+
+func (e constError) Error() string { return string(e) }
 
 func attachSteering(fd, index int) error { return errNoSteering }
 
