@@ -2,12 +2,9 @@ package supervisor
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -39,20 +36,18 @@ const (
 	RestartSequential RestartMode = "sequential"
 )
 
-// ErrConfig is wrapped by every configuration error from New.
+// ErrConfig is wrapped by every configuration error from New and
+// Config.Validate.
 var ErrConfig = errors.New("supervisor: bad config")
 
-// noLimit stands for "no timeout" once withDefaults has run.
-const noLimit = time.Duration(math.MaxInt64)
-
-// Config describes what the supervisor runs. The zero value of each field
-// is documented with it; only Command is required, and Config{Command: argv}
-// runs argv with sane defaults.
+// Config describes what the supervisor runs. Start from DefaultConfig,
+// which fills every default, and change what you need: the zero Config is
+// not valid (its ReadyTimeout and PollInterval are zero).
 //
-// Durations follow one rule: 0 means the documented default, and a negative
-// value means an explicit zero ("none", "at once"), so that a zero written
-// in a config file is never replaced by a default. The cmd layer always
-// passes explicit values and maps a written "0s" to -1.
+// Durations are taken literally: 0 is zero ("at once", "none"), NoLimit is
+// no bound, and a negative duration is an error. Each field says what its
+// zero and NoLimit mean. Other fields document their zero value; a nil
+// writer, logger or signal means the default named with it.
 //
 // No field makes the supervisor run a shell: argv lists run as given. A
 // caller that wants a shell (reloader does when the user writes a string)
@@ -105,19 +100,23 @@ type Config struct {
 	// that port accepts a connection (or it sends READY=1).
 	Proxy bool
 	// ProxyPortEnv names the variable holding the private port. "" means
-	// "PORT".
+	// DefaultProxyPortEnv.
 	ProxyPortEnv string
 	// ProxyHold bounds how long the proxy holds a request while no child
-	// answers (during a restart). 0 means 10s.
+	// answers (during a restart). 0 means no hold: such a request fails at
+	// once; NoLimit holds it until a child answers or the client gives up.
+	// DefaultProxyHold is 10s.
 	ProxyHold time.Duration
 	// Inherited sockets come before the Listen ones, from fd 3. nil means
 	// none.
 	Inherited []InheritedSocket
 	// UnixSocketMode is the permission of unix socket files reloader
-	// creates. 0 means 0660.
+	// creates; it must let the owner read and write. 0 means
+	// DefaultUnixSocketMode (0660).
 	UnixSocketMode os.FileMode
 	// BindWait bounds how long an address held by someone else is retried
-	// at start-up. 0 means 3s; negative means one attempt.
+	// at start-up. 0 means one attempt; NoLimit retries until the address
+	// is free or New's context is done. DefaultBindWait is 3s.
 	BindWait time.Duration
 	// KillStale ends a holder of a Listen address that is a child an
 	// earlier reloader run in the same directory left behind. When false,
@@ -157,22 +156,25 @@ type Config struct {
 	// watch root; by default paths they ignore never count.
 	WatchNoGitIgnore bool
 	// WatchExtensions lists the file extensions that count. nil means the
-	// watcher's default (".go"); go.mod and go.sum always count.
+	// watcher's default (".go"); empty means none. go.mod and go.sum always
+	// count.
 	WatchExtensions []string
 	// WatchIncludeTests makes _test.go files count.
 	WatchIncludeTests bool
 	// Debounce is the quiet period after the last change before a build.
-	// 0 means the watcher's default (50ms); negative means none.
+	// 0 means none: a build starts as soon as a change is seen.
+	// DefaultDebounce is 50ms.
 	Debounce time.Duration
 	// MaxWait bounds the wait from the first change to a build while
-	// changes keep coming. 0 means the watcher's default (2s); negative
-	// means no bound.
+	// changes keep coming. 0 means a build starts at the first change,
+	// whatever Debounce says; NoLimit means no bound (the build waits for a
+	// quiet Debounce period). DefaultMaxWait is 2s.
 	MaxWait time.Duration
 	// Poll replaces file notifications with a stat walk of the tree every
 	// PollInterval (for network and container file systems).
 	Poll bool
-	// PollInterval is the time between two walks when Poll is set. 0 means
-	// 500ms; negative is an error.
+	// PollInterval is the time between two walks when Poll is set. It must
+	// be more than 0, even when Poll is off. DefaultPollInterval is 500ms.
 	PollInterval time.Duration
 	// Debug keeps DWARF in builds for delve. By default builds link the way
 	// `go run` does, without it.
@@ -180,112 +182,40 @@ type Config struct {
 	// BuildDir holds built binaries. "" means a private temporary directory,
 	// removed on exit.
 	BuildDir string
-	// StopSignal is sent to the old child's process group. nil means SIGTERM.
+	// StopSignal is sent to the old child's process group. nil means
+	// DefaultStopSignal (SIGTERM).
 	StopSignal os.Signal
 	// StopTimeout bounds the wait after StopSignal before SIGKILL. 0 means
-	// 5s; negative means SIGKILL right after the stop signal.
+	// SIGKILL right after the stop signal; NoLimit never sends SIGKILL.
+	// DefaultStopTimeout is 5s.
 	StopTimeout time.Duration
 	// RestartOnCrash restarts a child that exits on its own, after a
 	// backoff that doubles from CrashBackoff up to CrashBackoffMax and resets
 	// once a child has stayed up for CrashBackoffMax. When false (the
 	// development default), a crashed child waits for the next change.
 	RestartOnCrash bool
-	// CrashBackoff is the first restart delay. 0 means 100ms.
+	// CrashBackoff is the first restart delay. 0 means a crashed child is
+	// restarted at once, every time. DefaultCrashBackoff is 100ms.
 	CrashBackoff time.Duration
-	// CrashBackoffMax caps the restart delay. 0 means 30s.
+	// CrashBackoffMax caps the restart delay, and a child that stays up
+	// for it resets the backoff. 0 means no delay at all; NoLimit lets the
+	// delay double without a cap. DefaultCrashBackoffMax is 30s.
 	CrashBackoffMax time.Duration
-	// Restart is the restart mode. "" means RestartOverlap.
+	// Restart is the restart mode. "" means DefaultRestart (RestartOverlap).
 	Restart RestartMode
-	// Ready is the readiness mode. "" means ReadyAuto.
+	// Ready is the readiness mode. "" means DefaultReady (ReadyAuto).
 	Ready ReadyMode
 	// ReadyTimeout bounds the wait for READY=1 in ReadyNotify mode, and for
-	// readiness in any mode. 0 means 30s; negative means no limit.
+	// readiness in any mode. It must be more than 0; NoLimit means no
+	// limit. DefaultReadyTimeout is 30s.
 	ReadyTimeout time.Duration
 	// ReadyDelay is how long a child without READY=1 must stay up to count
-	// as ready in ReadyAuto and ReadyDelay modes. 0 means 500ms; negative
-	// means ready as soon as it has started.
+	// as ready in ReadyAuto and ReadyDelay modes. 0 means ready as soon as
+	// it has started. DefaultReadyDelay is 500ms.
 	ReadyDelay time.Duration
 	// Shim is the executable that runs in exec-shim mode (see
 	// RunShimIfRequested). "" means this executable.
 	Shim string
 	// Logger receives the supervisor's logs. nil means slog.Default().
 	Logger *slog.Logger
-}
-
-// withDefaults fills zero values and checks the rest.
-func (c Config) withDefaults() (Config, error) {
-	if len(c.Command) == 0 || c.Command[0] == "" {
-		return c, fmt.Errorf("%w: command: nothing to run", ErrConfig)
-	}
-	if c.StopSignal == nil {
-		c.StopSignal = syscall.SIGTERM
-	}
-	c.StopTimeout = orDefault(c.StopTimeout, 5*time.Second, 0)
-	if c.Ready == "" {
-		c.Ready = ReadyAuto
-	}
-	switch c.Ready {
-	case ReadyAuto, ReadyNotify, ReadyDelay:
-	default:
-		return c, fmt.Errorf("%w: ready: %q is not auto, notify or delay", ErrConfig, c.Ready)
-	}
-	switch c.Restart {
-	case "":
-		c.Restart = RestartOverlap
-	case RestartOverlap, RestartSequential:
-	default:
-		return c, fmt.Errorf("%w: restart: %q is not overlap or sequential", ErrConfig, c.Restart)
-	}
-	if c.ProxyPortEnv == "" {
-		c.ProxyPortEnv = "PORT"
-	}
-	if c.ProxyHold == 0 {
-		c.ProxyHold = 10 * time.Second
-	}
-	if c.Proxy {
-		c.NoSteering = true
-		for _, a := range c.Listen {
-			if a.Network == "udp" {
-				return c, fmt.Errorf("%w: proxy: %s is udp; the proxy speaks HTTP over tcp or unix sockets", ErrConfig, a)
-			}
-		}
-	}
-	if c.CrashBackoff == 0 {
-		c.CrashBackoff = 100 * time.Millisecond
-	}
-	if c.CrashBackoffMax == 0 {
-		c.CrashBackoffMax = 30 * time.Second
-	}
-	c.ReadyTimeout = orDefault(c.ReadyTimeout, 30*time.Second, noLimit)
-	c.ReadyDelay = orDefault(c.ReadyDelay, 500*time.Millisecond, 0)
-	switch {
-	case c.PollInterval == 0:
-		c.PollInterval = 500 * time.Millisecond
-	case c.PollInterval < 0:
-		return c, fmt.Errorf("%w: poll_interval: %v is not positive", ErrConfig, c.PollInterval)
-	}
-	if len(c.Build) > 0 && len(c.Build[0]) == 0 || len(c.PreBuild) > 0 && c.PreBuild[0] == "" || len(c.PostSwap) > 0 && c.PostSwap[0] == "" {
-		return c, fmt.Errorf("%w: build or hook command with an empty program name", ErrConfig)
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	if c.Stdout == nil {
-		c.Stdout = os.Stdout
-	}
-	if c.Stderr == nil {
-		c.Stderr = os.Stderr
-	}
-	return c, nil
-}
-
-// orDefault maps 0 to def and a negative d (an explicit zero) to none.
-func orDefault(d, def, none time.Duration) time.Duration {
-	switch {
-	case d == 0:
-		return def
-	case d < 0:
-		return none
-	}
-	return d
 }

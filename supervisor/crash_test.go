@@ -17,7 +17,9 @@ func cpuTime(t *testing.T) time.Duration {
 }
 
 func TestCrashLoopBacksOff(t *testing.T) {
-	h := newHarnessMode(t, Config{RestartOnCrash: true, CrashBackoff: 20 * time.Millisecond, CrashBackoffMax: 2 * time.Second}, "exit")
+	h := newHarnessMode(t, config(func(c *Config) {
+		c.RestartOnCrash, c.CrashBackoff, c.CrashBackoffMax = true, 20*time.Millisecond, 2*time.Second
+	}), "exit")
 	cpu0, wall0 := cpuTime(t), time.Now()
 	// From each crash record to the next start, as the supervisor logged them.
 	var gaps []time.Duration

@@ -43,7 +43,7 @@ func TestManySwapsDoNotLeak(t *testing.T) {
 	if err != nil {
 		t.Skip("no sleep binary")
 	}
-	h := newHarness(t, Config{Command: []string{sleep, "1000"}, Ready: ReadyDelay, ReadyDelay: -1})
+	h := newHarness(t, config(func(c *Config) { c.Command, c.Ready, c.ReadyDelay = []string{sleep, "1000"}, ReadyDelay, 0 }))
 	h.waitReady()
 	swap := func() {
 		h.s.Reload("test")

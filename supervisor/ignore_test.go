@@ -55,18 +55,18 @@ func TestNewRejects(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name string
-		cfg  Config
+		set  func(c *Config)
 		want error
 	}{
-		{"root watch", Config{Command: []string{"true"}, Watch: true, WatchRoot: "/"}, ErrConfig},
-		{"home watch", Config{Command: []string{"true"}, Watch: true, WatchRoot: home}, ErrConfig},
-		{"missing go run target", Config{Command: []string{"go", "run", "./nope"}, Dir: dir}, ErrBadGoRun},
-		{"missing go run file", Config{Command: []string{"go", "run", "main.go"}, Dir: dir}, ErrBadGoRun},
-		{"missing binary", Config{Command: []string{"./nope"}, Dir: dir}, ErrConfig},
-		{"build with go run", Config{Command: []string{"go", "run", "."}, Build: []string{"make"}, Dir: dir}, ErrConfig},
-		{"poll interval", Config{Command: []string{"true"}, PollInterval: -time.Second}, ErrConfig},
+		{"root watch", func(c *Config) { c.Command, c.Watch, c.WatchRoot = []string{"true"}, true, "/" }, ErrConfig},
+		{"home watch", func(c *Config) { c.Command, c.Watch, c.WatchRoot = []string{"true"}, true, home }, ErrConfig},
+		{"missing go run target", func(c *Config) { c.Command, c.Dir = []string{"go", "run", "./nope"}, dir }, ErrBadGoRun},
+		{"missing go run file", func(c *Config) { c.Command, c.Dir = []string{"go", "run", "main.go"}, dir }, ErrBadGoRun},
+		{"missing binary", func(c *Config) { c.Command, c.Dir = []string{"./nope"}, dir }, ErrConfig},
+		{"build with go run", func(c *Config) { c.Command, c.Build, c.Dir = []string{"go", "run", "."}, []string{"make"}, dir }, ErrConfig},
+		{"poll interval", func(c *Config) { c.Command, c.PollInterval = []string{"true"}, -time.Second }, ErrConfig},
 	} {
-		s, err := New(context.Background(), tt.cfg)
+		s, err := New(context.Background(), config(tt.set))
 		if err == nil {
 			s.Close()
 		}
@@ -74,22 +74,29 @@ func TestNewRejects(t *testing.T) {
 			t.Errorf("%s: New: %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	s, err := New(context.Background(), Config{Command: []string{"true"}, Watch: true, WatchRoot: "/", WatchForce: true})
+	s, err := New(context.Background(), config(func(c *Config) {
+		c.Command, c.Watch, c.WatchRoot, c.WatchForce = []string{"true"}, true, "/", true
+	}))
 	if err != nil {
 		t.Fatalf("forced root watch: %v", err)
 	}
 	s.Close()
 }
 
+// TestZeroDurationsAreExplicit: a zero duration stays zero (it is never
+// replaced by a default), NoLimit stays no limit, and DefaultConfig holds
+// the documented defaults.
 func TestZeroDurationsAreExplicit(t *testing.T) {
-	c, err := Config{Command: []string{"x"}, StopTimeout: -1, ReadyDelay: -1, ReadyTimeout: -1, Debounce: -1}.withDefaults()
+	c, err := config(func(c *Config) {
+		c.Command, c.StopTimeout, c.ReadyDelay, c.ReadyTimeout, c.Debounce = []string{"x"}, 0, 0, NoLimit, 0
+	}).withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.StopTimeout != 0 || c.ReadyDelay != 0 || c.ReadyTimeout != noLimit || c.Debounce != -1 {
+	if c.StopTimeout != 0 || c.ReadyDelay != 0 || c.ReadyTimeout != NoLimit || c.Debounce != 0 || watchDebounce(c.Debounce) >= 0 {
 		t.Errorf("explicit zeros became stop=%v delay=%v timeout=%v debounce=%v", c.StopTimeout, c.ReadyDelay, c.ReadyTimeout, c.Debounce)
 	}
-	d, err := Config{Command: []string{"x"}}.withDefaults()
+	d, err := config(func(c *Config) { c.Command = []string{"x"} }).withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +106,7 @@ func TestZeroDurationsAreExplicit(t *testing.T) {
 }
 
 func TestZeroStopTimeoutKillsAtOnce(t *testing.T) {
-	h := newHarness(t, Config{StopTimeout: -1, Ready: ReadyNotify})
+	h := newHarness(t, config(func(c *Config) { c.StopTimeout, c.Ready = 0, ReadyNotify }))
 	h.waitReady()
 	h.setMode("stubborn")
 	h.s.Reload("test")

@@ -82,7 +82,9 @@ func TestChildOutputLinesStayWholeAndPrefixed(t *testing.T) {
 	out := newRecorder()
 	// Notify mode: a child is ready only once it has read its mode (and
 	// the chatty one has written everything), which orders the modes.
-	h := newHarness(t, Config{Stdout: out, Stderr: out, OutputPrefix: "[app] ", Ready: ReadyNotify})
+	h := newHarness(t, config(func(c *Config) {
+		c.Stdout, c.Stderr, c.OutputPrefix, c.Ready = out, out, "[app] ", ReadyNotify
+	}))
 	h.waitReady()
 	h.setMode("chatty")
 	h.s.Reload("test")

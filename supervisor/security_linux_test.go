@@ -14,8 +14,8 @@ import (
 // Each supervisor has its own private notify directory, 0700 and owned by
 // its user, and removes it when it stops.
 func TestNotifyDirIsPrivate(t *testing.T) {
-	h := newHarness(t, Config{})
-	other := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
+	other := newHarness(t, DefaultConfig())
 	h.waitReady()
 	other.waitReady()
 	if h.s.notifyDir == other.s.notifyDir {
@@ -38,7 +38,7 @@ func TestNotifyDirIsPrivate(t *testing.T) {
 }
 
 func TestReadyFromAnotherProcessIsIgnored(t *testing.T) {
-	h := newHarness(t, Config{Ready: ReadyNotify, ReadyTimeout: 3 * time.Second})
+	h := newHarness(t, config(func(c *Config) { c.Ready, c.ReadyTimeout = ReadyNotify, 3*time.Second }))
 	first := h.waitReady()["pid"]
 	h.setMode("quiet") // the next child never sends READY=1
 	h.s.Reload("test")

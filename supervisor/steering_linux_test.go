@@ -14,7 +14,7 @@ import (
 )
 
 func TestUnexpectedGroupMemberIsWarnedAndStarved(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
 	h.waitReady()
 	addr := h.s.Addrs()[0].Addr
 	// Another process of this user joins the SO_REUSEPORT group.

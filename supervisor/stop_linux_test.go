@@ -26,7 +26,7 @@ func exitedWithin(pid int, d time.Duration) bool {
 // as a process group once stop_timeout has passed, and the log says so.
 func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	h := newHarnessMode(t, Config{StopTimeout: timeout, Ready: ReadyNotify}, "stubborn")
+	h := newHarnessMode(t, config(func(c *Config) { c.StopTimeout, c.Ready = timeout, ReadyNotify }), "stubborn")
 	first := h.waitReady()["pid"]
 	m := regexp.MustCompile(`grandchild=(\d+)`).FindStringSubmatch(get(t, h.url))
 	if m == nil || m[1] == "0" {

@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	if inheritFDs {
-		s.sockets, err = sockets.Open(ctx, cfg.Inherited, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort, BindWait: cfg.BindWait, Log: s.log, UnixMode: cfg.UnixSocketMode}, !cfg.NoSteering, s.log)
+		s.sockets, err = sockets.Open(ctx, cfg.Inherited, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}, !cfg.NoSteering, s.log)
 		if err != nil {
 			return nil, err
 		}

@@ -159,7 +159,7 @@ func get(t *testing.T, url string) string {
 }
 
 func TestHandoffEnvironment(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
 	ready := h.waitReady()
 	body := get(t, h.url)
 	pid := ready["pid"]
@@ -174,7 +174,7 @@ func TestHandoffEnvironment(t *testing.T) {
 }
 
 func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
 	h.waitReady()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -226,7 +226,7 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 }
 
 func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, DefaultConfig())
 	first := h.waitReady()["pid"]
 	h.setMode("exit")
 	h.s.Reload("test")
@@ -241,7 +241,7 @@ func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
 
 func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
 	// Long enough for a race-built first child on a loaded machine.
-	h := newHarness(t, Config{Ready: ReadyNotify, ReadyTimeout: 3 * time.Second})
+	h := newHarness(t, config(func(c *Config) { c.Ready, c.ReadyTimeout = ReadyNotify, 3*time.Second }))
 	first := h.waitReady()["pid"]
 	h.setMode("quiet")
 	h.s.Reload("test")
@@ -252,7 +252,7 @@ func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
 }
 
 func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
-	h := newHarness(t, Config{Restart: RestartSequential})
+	h := newHarness(t, config(func(c *Config) { c.Restart = RestartSequential }))
 	first := h.waitReady()["pid"]
 	h.s.Reload("test")
 	exited := h.log.wait(t, &h.logFrom, "child exited")
@@ -270,7 +270,7 @@ func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
 }
 
 func TestUDPSocketAnswersAcrossSwaps(t *testing.T) {
-	h := newHarnessMode(t, Config{Listen: []Address{{Name: "dns", Network: "udp", Addr: "127.0.0.1:0"}}}, "udpecho")
+	h := newHarnessMode(t, config(func(c *Config) { c.Listen = []Address{{Name: "dns", Network: "udp", Addr: "127.0.0.1:0"}} }), "udpecho")
 	h.waitReady()
 	conn, err := net.Dial("udp", h.s.Addrs()[0].Addr)
 	if err != nil {

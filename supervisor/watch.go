@@ -30,8 +30,8 @@ func (s *Supervisor) watcherOptions() (watcher.Options, error) {
 		Root:         root,
 		Extensions:   s.cfg.WatchExtensions,
 		IncludeTests: s.cfg.WatchIncludeTests,
-		Debounce:     s.cfg.Debounce,
-		MaxWait:      s.cfg.MaxWait,
+		Debounce:     watchDebounce(s.cfg.Debounce),
+		MaxWait:      watchMaxWait(s.cfg.MaxWait),
 		Logger:       s.log,
 	}
 	f, err := newPathFilter(root, s.cfg.WatchInclude, s.cfg.WatchExclude, s.cfg.WatchNoGitIgnore)
@@ -56,7 +56,7 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 		opts = watcher.Options{
 			Root: root, Names: []string{filepath.Base(bin)}, Extensions: []string{},
 			Ignore:   func(path string, isDir bool) bool { return isDir && path != root },
-			Debounce: s.cfg.Debounce, Logger: s.log,
+			Debounce: watchDebounce(s.cfg.Debounce), Logger: s.log,
 		}
 	default:
 		return nil, func() {}, nil

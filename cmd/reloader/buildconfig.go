@@ -13,10 +13,12 @@ import (
 // errNothingToRun is wrapped when no command is configured.
 var errNothingToRun = errors.New("nothing to run")
 
-// buildConfig turns the layered settings into a supervisor.Config. Every
-// value is passed explicitly, so a zero written anywhere stays a zero.
+// buildConfig turns the layered settings into a supervisor.Config and
+// validates it. It starts from supervisor.DefaultConfig (for the fields no
+// key sets) and passes every key's value explicitly, so a zero written
+// anywhere stays a zero.
 func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
-	var c supervisor.Config
+	c := supervisor.DefaultConfig()
 	var err error
 	command := s.args
 	if len(command) == 0 {
@@ -94,9 +96,6 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 			return c, err
 		}
 	}
-	if c.PollInterval < 0 {
-		return c, s.errorf("watch.poll_interval", "must be more than 0s")
-	}
 	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
 		return c, err
 	}
@@ -109,17 +108,15 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	}
 	c.NoSteering = !steering
 	c.ProxyPortEnv = s.str("proxy.port_env")
-	switch r := supervisor.RestartMode(s.str("run.restart")); r {
-	case supervisor.RestartOverlap, supervisor.RestartSequential:
-		c.Restart = r
-	default:
-		return c, s.errorf("run.restart", "%q is not overlap or sequential", r)
+	for _, key := range []string{"run.restart", "run.ready"} {
+		if s.str(key) == "" { // the supervisor would take "" for its default
+			return c, s.errorf(key, "must not be empty")
+		}
 	}
-	switch r := supervisor.ReadyMode(s.str("run.ready")); r {
-	case supervisor.ReadyAuto, supervisor.ReadyNotify, supervisor.ReadyDelay:
-		c.Ready = r
-	default:
-		return c, s.errorf("run.ready", "%q is not auto, notify or delay", r)
+	c.Restart = supervisor.RestartMode(s.str("run.restart"))
+	c.Ready = supervisor.ReadyMode(s.str("run.ready"))
+	if err := s.validate(c); err != nil {
+		return c, err
 	}
 	errW := &syncWriter{w: io.Err}
 	c.Stdout, c.Stderr = io.Out, errW

@@ -8,6 +8,9 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	sv "github.com/reloader-dev/reloader/supervisor"
+	"github.com/reloader-dev/reloader/watcher"
 )
 
 // errConfigFile is wrapped by every error about a config file or value.
@@ -24,6 +27,7 @@ const (
 	kString   kind = iota
 	kBool          // true or false; env: strconv.ParseBool
 	kDuration      // a string such as "500ms"; "0s" is an explicit zero
+	kLimit         // a duration, but "0s" means supervisor.NoLimit
 	kList          // ["a", "b"]; a string (env, file) is comma-separated
 	kArgv          // ["prog", "arg"]; a string is split on white space
 	kCommand       // ["prog", "arg"] runs as given; a string runs in a shell
@@ -40,6 +44,9 @@ type configKey struct {
 	Kind  kind
 	Def   any // string, bool or []string
 	Usage string
+	// Field is the supervisor.Config field the key sets, "" if none; a
+	// *supervisor.FieldError for it names this key.
+	Field string
 }
 
 // Env is the key's environment variable.
@@ -48,48 +55,48 @@ func (k configKey) Env() string {
 }
 
 var configKeys = []configKey{
-	{"listen", "listen", "l", kList, []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR"},
-	{"command", "", "", kArgv, []string{}, "the app to run (after -- on the command line)"},
-	{"steering", "steering", "", kBool, true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket"},
-	{"bind_wait", "bind-wait", "", kDuration, "3s", "how long to retry an address someone else still holds at start-up (0s: once)"},
-	{"kill_stale", "kill-stale", "", kBool, false, "end a holder of the address that an earlier reloader run in this directory left behind"},
-	{"reuseport", "reuseport", "", kBool, false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)"},
-	{"unix_mode", "unix-mode", "", kString, "0660", "permission of unix: socket files, in octal (the owner needs read and write)"},
-	{"proxy.enabled", "proxy", "", kBool, false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)"},
-	{"proxy.port_env", "proxy-port-env", "", kString, "PORT", "environment variable that tells the app its private port"},
-	{"proxy.hold", "proxy-hold", "", kDuration, "10s", "longest time the proxy holds a request while no app answers"},
-	{"build.command", "build-command", "", kCommand, "", "build command run before each start (a string runs in a shell); run.binary is then started"},
-	{"build.output", "build-output", "", kString, "", "where the binary of a go run command is written (default: a private temp dir)"},
-	{"build.flags", "build-flag", "", kList, []string{}, "extra go build flag for a go run command, repeatable"},
-	{"build.env", "build-env", "", kEnv, []string{}, "KEY=VALUE added to the environment of builds and hooks, repeatable"},
-	{"build.debug", "debug", "", kBool, false, "keep DWARF in builds for delve (slower links)"},
-	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes"},
-	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable"},
-	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable"},
-	{"run.dir", "run-dir", "", kString, "", "working directory of the app (default: the current directory)"},
-	{"run.stop_signal", "stop-signal", "", kString, "SIGTERM", "signal sent to the old child's process group"},
-	{"run.stop_timeout", "stop-timeout", "", kDuration, "5s", "wait after the stop signal before SIGKILL (0s: SIGKILL at once)"},
-	{"run.restart", "restart", "", kString, "overlap", "overlap (start the new child, then stop the old) or sequential (stop, then start)"},
-	{"run.ready", "ready", "", kString, "auto", "readiness: auto (READY=1, or up for ready_delay), notify (READY=1 only) or delay"},
-	{"run.ready_timeout", "ready-timeout", "", kDuration, "30s", "longest wait for a new child to be ready (0s: no limit)"},
-	{"run.ready_delay", "ready-delay", "", kDuration, "500ms", "how long a child without READY=1 must stay up to count as ready"},
-	{"watch.enabled", "watch", "", kBool, true, "rebuild and swap when sources change"},
-	{"watch.root", "watch-root", "", kString, "", "directory to watch (default: the module root)"},
-	{"watch.include", "include", "", kList, []string{}, "glob (** spans directories) a changed file must match, repeatable"},
-	{"watch.exclude", "exclude", "", kList, []string{}, "glob of files and directories that never count, repeatable"},
-	{"watch.extensions", "ext", "", kList, []string{".go"}, "file extensions that count (go.mod and go.sum always do), repeatable"},
-	{"watch.include_tests", "include-tests", "", kBool, false, "count _test.go files as changes"},
-	{"watch.gitignore", "gitignore", "", kBool, true, "skip what .gitignore and .ignore in the watch root ignore"},
-	{"watch.debounce", "debounce", "", kDuration, "50ms", "quiet period after the last change before a build (0s: none)"},
-	{"watch.max_wait", "max-wait", "", kDuration, "2s", "longest wait from a change to a build while changes keep coming (0s: no bound)"},
-	{"watch.poll", "poll", "", kBool, false, "poll the tree instead of using file notifications"},
-	{"watch.poll_interval", "poll-interval", "", kDuration, "500ms", "time between two polls"},
-	{"watch.force", "force-watch", "", kBool, false, "allow watching / or the home directory"},
-	{"hooks.pre_build", "pre-build", "", kCommand, "", "command run before each build; its failure is a build failure"},
-	{"hooks.post_swap", "post-swap", "", kCommand, "", "command run after each successful swap, with RELOADER_PID"},
-	{"log.level", "log-level", "", kString, "info", "debug, info, warn or error"},
-	{"log.format", "log-format", "", kString, "text", "text or json"},
-	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints"},
+	{"listen", "listen", "l", kList, []string{}, "socket to own and hand to the app, repeatable: HOST:PORT, :PORT, [::1]:PORT, udp:HOST:PORT, unix:/PATH, optionally NAME=ADDR", "Listen"},
+	{"command", "", "", kArgv, []string{}, "the app to run (after -- on the command line)", "Command"},
+	{"steering", "steering", "", kBool, true, "give each child its own socket and steer new connections to the ready one (Linux); false shares one socket", ""},
+	{"bind_wait", "bind-wait", "", kDuration, sv.DefaultBindWait.String(), "how long to retry an address someone else still holds at start-up (0s: once)", "BindWait"},
+	{"kill_stale", "kill-stale", "", kBool, false, "end a holder of the address that an earlier reloader run in this directory left behind", ""},
+	{"reuseport", "reuseport", "", kBool, false, "set SO_REUSEPORT on the sockets (lets other processes of your user share the port)", ""},
+	{"unix_mode", "unix-mode", "", kString, fmt.Sprintf("%04o", sv.DefaultUnixSocketMode), "permission of unix: socket files, in octal (the owner needs read and write)", "UnixSocketMode"},
+	{"proxy.enabled", "proxy", "", kBool, false, "serve the -l addresses as an HTTP reverse proxy to an app that binds its own port (given in $PORT)", ""},
+	{"proxy.port_env", "proxy-port-env", "", kString, sv.DefaultProxyPortEnv, "environment variable that tells the app its private port", "ProxyPortEnv"},
+	{"proxy.hold", "proxy-hold", "", kDuration, sv.DefaultProxyHold.String(), "longest time the proxy holds a request while no app answers", "ProxyHold"},
+	{"build.command", "build-command", "", kCommand, "", "build command run before each start (a string runs in a shell); run.binary is then started", "Build"},
+	{"build.output", "build-output", "", kString, "", "where the binary of a go run command is written (default: a private temp dir)", ""},
+	{"build.flags", "build-flag", "", kList, []string{}, "extra go build flag for a go run command, repeatable", ""},
+	{"build.env", "build-env", "", kEnv, []string{}, "KEY=VALUE added to the environment of builds and hooks, repeatable", ""},
+	{"build.debug", "debug", "", kBool, false, "keep DWARF in builds for delve (slower links)", ""},
+	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes", ""},
+	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable", ""},
+	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable", ""},
+	{"run.dir", "run-dir", "", kString, "", "working directory of the app (default: the current directory)", ""},
+	{"run.stop_signal", "stop-signal", "", kString, "SIGTERM", "signal sent to the old child's process group", "StopSignal"},
+	{"run.stop_timeout", "stop-timeout", "", kDuration, sv.DefaultStopTimeout.String(), "wait after the stop signal before SIGKILL (0s: SIGKILL at once)", "StopTimeout"},
+	{"run.restart", "restart", "", kString, string(sv.DefaultRestart), "overlap (start the new child, then stop the old) or sequential (stop, then start)", "Restart"},
+	{"run.ready", "ready", "", kString, string(sv.DefaultReady), "readiness: auto (READY=1, or up for ready_delay), notify (READY=1 only) or delay", "Ready"},
+	{"run.ready_timeout", "ready-timeout", "", kLimit, sv.DefaultReadyTimeout.String(), "longest wait for a new child to be ready (0s: no limit)", "ReadyTimeout"},
+	{"run.ready_delay", "ready-delay", "", kDuration, sv.DefaultReadyDelay.String(), "how long a child without READY=1 must stay up to count as ready", "ReadyDelay"},
+	{"watch.enabled", "watch", "", kBool, true, "rebuild and swap when sources change", ""},
+	{"watch.root", "watch-root", "", kString, "", "directory to watch (default: the module root)", "WatchRoot"},
+	{"watch.include", "include", "", kList, []string{}, "glob (** spans directories) a changed file must match, repeatable", "WatchInclude"},
+	{"watch.exclude", "exclude", "", kList, []string{}, "glob of files and directories that never count, repeatable", "WatchExclude"},
+	{"watch.extensions", "ext", "", kList, watcher.DefaultExtensions(), "file extensions that count (go.mod and go.sum always do), repeatable", "WatchExtensions"},
+	{"watch.include_tests", "include-tests", "", kBool, false, "count _test.go files as changes", ""},
+	{"watch.gitignore", "gitignore", "", kBool, true, "skip what .gitignore and .ignore in the watch root ignore", ""},
+	{"watch.debounce", "debounce", "", kDuration, sv.DefaultDebounce.String(), "quiet period after the last change before a build (0s: none)", "Debounce"},
+	{"watch.max_wait", "max-wait", "", kLimit, sv.DefaultMaxWait.String(), "longest wait from a change to a build while changes keep coming (0s: no bound)", "MaxWait"},
+	{"watch.poll", "poll", "", kBool, false, "poll the tree instead of using file notifications", ""},
+	{"watch.poll_interval", "poll-interval", "", kDuration, sv.DefaultPollInterval.String(), "time between two polls", "PollInterval"},
+	{"watch.force", "force-watch", "", kBool, false, "allow watching / or the home directory", ""},
+	{"hooks.pre_build", "pre-build", "", kCommand, "", "command run before each build; its failure is a build failure", "PreBuild"},
+	{"hooks.post_swap", "post-swap", "", kCommand, "", "command run after each successful swap, with RELOADER_PID", "PostSwap"},
+	{"log.level", "log-level", "", kString, "info", "debug, info, warn or error", ""},
+	{"log.format", "log-format", "", kString, "text", "text or json", ""},
+	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints", ""},
 }
 
 // lookupKey returns the setting named key.
@@ -199,9 +206,31 @@ func (s *settings) origin(key string) string {
 
 // errorf returns a config error naming where key's value comes from and key.
 func (s *settings) errorf(key, format string, args ...any) error {
+	return s.keyError(key, errors.New(fmt.Sprintf(format, args...)))
+}
+
+// keyError returns err as a config error naming where key's value comes
+// from and key.
+func (s *settings) keyError(key string, err error) error {
 	where := s.origin(key)
 	if where == "default" {
 		where = "default value"
 	}
-	return fmt.Errorf("%w: %s: %s: %s", errConfigFile, where, key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s: %s: %w", errConfigFile, where, key, err)
+}
+
+// validate runs c.Validate and names the key of a bad field and where it
+// was set.
+func (s *settings) validate(c sv.Config) error {
+	err := c.Validate()
+	var fe *sv.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	for _, k := range configKeys {
+		if k.Field == fe.Field {
+			return s.keyError(k.Key, fe.Err)
+		}
+	}
+	return err
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/supervisor"
 )
 
 // TestConfigLayers checks, key by key, which layer wins and that zero and
@@ -50,10 +52,11 @@ prefix = ""
 		got, want any
 	}{
 		{"file string command, split", strings.Join(c.Command, " "), "./server -x --port 1"},
-		{"file 0s stop_timeout: SIGKILL at once", c.StopTimeout, time.Duration(-1)},
-		{"file 0s ready_timeout: no limit", c.ReadyTimeout, time.Duration(-1)},
-		{"file 0s debounce: none", c.Debounce, time.Duration(-1)},
-		{"file 0s max_wait: no bound", c.MaxWait, time.Duration(-1)},
+		{"file 0s stop_timeout: SIGKILL at once", c.StopTimeout, time.Duration(0)},
+		{"file 0s ready_timeout: no limit", c.ReadyTimeout, supervisor.NoLimit},
+		{"file 0s debounce: none", c.Debounce, time.Duration(0)},
+		{"file 0s max_wait: no bound", c.MaxWait, supervisor.NoLimit},
+		{"no key: the supervisor default", c.CrashBackoff, supervisor.DefaultCrashBackoff},
 		{"flag over env over file", c.ReadyDelay, 300 * time.Millisecond},
 		{"env bool", c.Poll, true},
 		{"default", c.PollInterval, 500 * time.Millisecond},
@@ -154,6 +157,20 @@ func TestConfigErrors(t *testing.T) {
 			`flag --unix-mode: unix_mode: "0060" does not let the owner read and write the socket`},
 		{"bad signal", "command = [\"x\"]\n[run]\nstop_signal = \"SIGNOPE\"\n", nil, nil,
 			`.reloader.toml:3: run.stop_signal: "SIGNOPE" is not a signal`},
+		{"negative limit", "command = [\"x\"]\n[watch]\nmax_wait = \"-2s\"\n", nil, nil,
+			`.reloader.toml:3: watch.max_wait: "-2s" is negative`},
+		{"negative env duration", "command = [\"x\"]\n", map[string]string{"RELOADER_PROXY_HOLD": "-1s"}, nil,
+			`env RELOADER_PROXY_HOLD: proxy.hold: "-1s" is negative`},
+		{"bad restart", "command = [\"x\"]\n[run]\n\nrestart = \"parallel\"\n", nil, nil,
+			`.reloader.toml:4: run.restart: "parallel" is not overlap or sequential`},
+		{"empty ready", "command = [\"x\"]\n[run]\nready = \"\"\n", nil, nil,
+			`.reloader.toml:3: run.ready: must not be empty`},
+		{"unix_mode out of range", "command = [\"x\"]\nunix_mode = \"1777\"\n", nil, nil,
+			`.reloader.toml:2: unix_mode: "1777" is not a permission such as 0660`},
+		{"proxy on udp", "command = [\"x\"]\nlisten = [\"udp:127.0.0.1:0\"]\n[proxy]\nenabled = true\n", nil, nil,
+			`.reloader.toml:2: listen: LISTEN_FD_3=udp:127.0.0.1:0 is udp; the proxy speaks HTTP`},
+		{"zero unix_mode", "command = [\"x\"]\n", nil, []string{"--unix-mode", "0"},
+			`flag --unix-mode: unix_mode: "0" does not let the owner read and write`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -201,5 +218,65 @@ func TestConfigCommandShowsOrigins(t *testing.T) {
 	}
 	if err := os.Remove(filepath.Join(dir, "printed.toml")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigDefaultsAreTheSupervisors: with nothing set, every key gives
+// the supervisor's default, so the key table and DefaultConfig agree.
+func TestConfigDefaultsAreTheSupervisors(t *testing.T) {
+	o, err := parse(t, t.TempDir(), "--", "./app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := o.Config, supervisor.DefaultConfig()
+	for _, tt := range []struct {
+		name      string
+		got, want any
+	}{
+		{"StopTimeout", got.StopTimeout, want.StopTimeout},
+		{"ReadyTimeout", got.ReadyTimeout, want.ReadyTimeout},
+		{"ReadyDelay", got.ReadyDelay, want.ReadyDelay},
+		{"CrashBackoff", got.CrashBackoff, want.CrashBackoff},
+		{"CrashBackoffMax", got.CrashBackoffMax, want.CrashBackoffMax},
+		{"ProxyHold", got.ProxyHold, want.ProxyHold},
+		{"BindWait", got.BindWait, want.BindWait},
+		{"Debounce", got.Debounce, want.Debounce},
+		{"MaxWait", got.MaxWait, want.MaxWait},
+		{"PollInterval", got.PollInterval, want.PollInterval},
+		{"ProxyPortEnv", got.ProxyPortEnv, want.ProxyPortEnv},
+		{"UnixSocketMode", got.UnixSocketMode, want.UnixSocketMode},
+		{"Ready", got.Ready, want.Ready},
+		{"Restart", got.Restart, want.Restart},
+		{"StopSignal", got.StopSignal.String(), want.StopSignal.String()},
+		{"WatchExtensions", strings.Join(got.WatchExtensions, ","), strings.Join(want.WatchExtensions, ",")},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: CLI default %v, supervisor default %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// TestConfigFieldErrorsNameKeyAndLine: a bad value that only
+// supervisor.Config.Validate rejects is reported with its key and the
+// file:line it is set on, for every validated key.
+func TestConfigFieldErrorsNameKeyAndLine(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want string
+	}{
+		{"command = [\"x\"]\n[run]\nstop_timeout = \"-1s\"\n", `.reloader.toml:3: run.stop_timeout: "-1s" is negative`},
+		{"command = [\"x\"]\n[run]\nready_timeout = \"-5s\"\n", `.reloader.toml:3: run.ready_timeout: "-5s" is negative`},
+		{"command = [\"x\"]\n[run]\n# c\nready = \"soon\"\n", `.reloader.toml:4: run.ready: "soon" is not auto, notify or delay`},
+		{"command = [\"x\"]\nbind_wait = \"-1ms\"\n", `.reloader.toml:2: bind_wait: "-1ms" is negative`},
+		{"command = [\"x\"]\n[watch]\ndebounce = \"-1ms\"\n", `.reloader.toml:3: watch.debounce: "-1ms" is negative`},
+		{"command = [\"x\"]\n[watch]\npoll_interval = \"-1s\"\n", `.reloader.toml:3: watch.poll_interval: "-1s" is negative`},
+		{"command = [\"x\"]\n[hooks]\npost_swap = [\"\", \"x\"]\n", `.reloader.toml:3: hooks.post_swap: the command has an empty program name`},
+	} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, ".reloader.toml"), tt.file)
+		_, err := parse(t, dir)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !isConfigError(err) {
+			t.Errorf("%q: got %v, want a config error naming %q", tt.file, err, tt.want)
+		}
 	}
 }

@@ -123,11 +123,11 @@ func (fc *fileConfig) nested() map[string]any {
 // string, bool or []string.
 func normalise(k kind, val any) (any, error) {
 	switch k {
-	case kString, kDuration:
+	case kString, kDuration, kLimit:
 		if s, ok := val.(string); ok {
 			return s, nil
 		}
-		if k == kDuration {
+		if k != kString {
 			return nil, fmt.Errorf("want a duration string such as \"500ms\" or \"5s\", got %s", describe(val))
 		}
 		return nil, fmt.Errorf("want a string, got %s", describe(val))

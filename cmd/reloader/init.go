@@ -166,7 +166,8 @@ func initTemplate(pkg, listen string) string {
 	return fmt.Sprintf(`# reloader configuration, written by "reloader init".
 # Precedence: flags, then RELOADER_* environment variables (RELOADER_RUN_STOP_TIMEOUT
 # for run.stop_timeout), then this file, then defaults. "reloader config" prints the
-# effective settings and where each comes from. A zero such as "0s" means zero.
+# effective settings and where each comes from. A zero such as "0s" means zero
+# (ready_timeout and max_wait: no limit).
 
 # Sockets reloader owns and hands to the app as fds 3, 4, ... (systemd socket
 # activation; NAME= sets LISTEN_FDNAMES). Use the listenfd package in the app.
@@ -194,7 +195,7 @@ command = ["go", "run", %q]
 # ready: auto = READY=1 on NOTIFY_SOCKET, or still running after ready_delay.
 ready = "auto"
 # ready_delay = "500ms"
-# ready_timeout = "30s"
+# ready_timeout = "30s"    # "0s" = no limit
 # stop_signal = "SIGTERM"
 # stop_timeout = "5s"      # "0s" = SIGKILL right after the stop signal
 
@@ -206,7 +207,7 @@ ready = "auto"
 # gitignore = true
 # include_tests = false
 # debounce = "50ms"
-# max_wait = "2s"
+# max_wait = "2s"         # "0s" = no bound
 # poll = false             # for file systems without notifications
 # poll_interval = "500ms"
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -86,5 +87,46 @@ func TestInitChoosesAmongMainPackages(t *testing.T) {
 	}
 	if code, stderr := runIn(t, dir, ioStreams{}, "init", "--force", "--main", "./lib"); code != exitUsage {
 		t.Errorf("--main of a library: exit %d %q", code, stderr)
+	}
+}
+
+// TestInitTemplateShowsDefaults: every commented-out duration, switch and
+// named setting in the written file shows the key's default, so the file
+// never pins an outdated one.
+func TestInitTemplateShowsDefaults(t *testing.T) {
+	shown := map[string]bool{"unix_mode": true, "run.stop_signal": true, "watch.extensions": true,
+		"log.level": true, "log.format": true, "log.prefix": true, "run.ready": true}
+	section, checked := "", 0
+	for _, line := range strings.Split(initTemplate("./cmd/api", "127.0.0.1:8080"), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]") + "."
+			continue
+		}
+		name, value, ok := strings.Cut(strings.TrimPrefix(line, "# "), " = ")
+		if !ok || strings.Contains(name, " ") {
+			continue
+		}
+		k, ok := lookupKey(section + name)
+		if !ok || !(k.Kind == kDuration || k.Kind == kLimit || k.Kind == kBool || shown[k.Key]) {
+			continue
+		}
+		value, _, _ = strings.Cut(value, "  #")
+		var want string
+		switch d := k.Def.(type) {
+		case string:
+			want = strconv.Quote(d)
+		case bool:
+			want = strconv.FormatBool(d)
+		case []string:
+			want = quoteList(d)
+		}
+		if strings.TrimSpace(value) != want {
+			t.Errorf("%s: the init file shows %s, the default is %s", k.Key, value, want)
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Errorf("only %d defaults checked", checked)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reloader-dev/reloader/supervisor"
 )
 
 // str returns a string setting.
@@ -29,17 +31,18 @@ func (s *settings) boolean(key string) (bool, error) {
 }
 
 // fileMode returns an octal permission setting such as "0660" (or
-// "0o660"). It must let the owner read and write, which connecting needs.
+// "0o660"). Config.Validate checks that it lets the owner read and write,
+// which connecting needs.
 func (s *settings) fileMode(key string) (os.FileMode, error) {
 	v := strings.TrimSpace(s.str(key))
 	m, err := strconv.ParseUint(strings.TrimPrefix(v, "0o"), 8, 32)
-	if err != nil || m > 0o777 {
+	if err != nil {
 		return 0, s.errorf(key, "%q is not an octal permission such as 0660", v)
 	}
-	if m&0o600 != 0o600 {
+	if m == 0 { // the supervisor would read 0 as its default
 		return 0, s.errorf(key, "%q does not let the owner read and write the socket (0600 at least)", v)
 	}
-	return os.FileMode(m), nil
+	return os.FileMode(m), nil // Config.Validate checks the rest
 }
 
 // list returns a list setting; a string (from an env var or the file) is a
@@ -98,20 +101,17 @@ func (s *settings) env(key string) ([]string, error) {
 	return list, nil
 }
 
-// duration returns a duration setting as the supervisor wants it: an
-// explicit "0s" becomes -1 (the supervisor's "none"), which keeps it from
-// being replaced by a default. Negative durations are errors.
+// duration returns a duration setting as the supervisor takes it: "0s" is
+// zero, except for a kLimit key, where it is supervisor.NoLimit.
+// Config.Validate rejects negative durations.
 func (s *settings) duration(key string) (time.Duration, error) {
 	raw := s.str(key)
 	d, err := time.ParseDuration(strings.TrimSpace(raw))
 	if err != nil {
 		return 0, s.errorf(key, "%q is not a duration such as 500ms or 5s", raw)
 	}
-	if d < 0 {
-		return 0, s.errorf(key, "%q is negative", raw)
-	}
-	if d == 0 {
-		return -1, nil
+	if k, _ := lookupKey(key); d == 0 && k.Kind == kLimit {
+		return supervisor.NoLimit, nil
 	}
 	return d, nil
 }
@@ -126,7 +126,7 @@ func (s *settings) tomlValue(key string) string {
 			return fmt.Sprintf("%q", s.str(key))
 		}
 		return strconv.FormatBool(b)
-	case kString, kDuration:
+	case kString, kDuration, kLimit:
 		return strconv.Quote(s.str(key))
 	case kCommand, kArgv:
 		if key == "command" && len(s.args) > 0 {
