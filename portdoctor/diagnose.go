@@ -9,6 +9,8 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+
+	"github.com/reloader-dev/reloader/internal/proc"
 )
 
 // ErrBadAddress is wrapped by every error about an address or network that
@@ -110,7 +112,7 @@ func (o Options) markChildren(r *Report) {
 		if h.PID == 0 {
 			continue
 		}
-		pgid := processGroup(h.PID)
+		pgid := proc.Group(h.PID)
 		for _, c := range children {
 			if (c.PID == h.PID || c.PID == pgid) && c.Running() {
 				c := c

@@ -1,12 +1,9 @@
 package supervisor
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -85,37 +82,12 @@ func (s *Supervisor) build(ctx context.Context, gen int) (string, error) {
 	g := s.gorun
 	g.Flags = append(append([]string{}, g.Flags...), s.cfg.BuildFlags...)
 	argv := g.BuildArgs(out, s.cfg.Debug)
-	return out, s.runBuild(ctx, argv)
+	return out, s.runCommand(ctx, buildStep, argv)
 }
 
 // buildCommand runs the configured build command.
 func (s *Supervisor) buildCommand(ctx context.Context) error {
-	return s.runBuild(ctx, s.cfg.Build)
-}
-
-// runBuild runs argv in Dir with the build environment, capturing its
-// output for a BuildError.
-func (s *Supervisor) runBuild(ctx context.Context, argv []string) error {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = s.dir
-	cmd.Env = append(childEnv(cmd.Environ()), s.cfg.BuildEnv...)
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.SysProcAttr = buildSysProcAttr()
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = 5 * time.Second
-	err := s.runGroup(cmd)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			err = fmt.Errorf("run %s: %w", argv[0], err)
-		}
-		return &BuildError{Cmd: argv, Output: buf.Bytes(), Err: err}
-	}
-	return nil
+	return s.runCommand(ctx, buildStep, s.cfg.Build)
 }
 
 // checkBuildTarget reports a go run target that does not exist, or a Build

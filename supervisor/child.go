@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/proc"
 	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"github.com/reloader-dev/reloader/internal/sockets"
 )
@@ -54,7 +55,7 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", ShimEnv,
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv,
 			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
@@ -93,11 +94,11 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		env = append(env, "NOTIFY_SOCKET="+ns.Env())
 	}
 	full := argv
-	if inheritFDs {
+	if proc.InheritFDs {
 		if len(socks) > 0 {
 			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(socks)), "LISTEN_FDNAMES="+s.sockets.Names())
 		}
-		env = append(env, ShimEnv+"=1")
+		env = append(env, proc.ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
 	pipes, err := s.out.pipes()
@@ -108,7 +109,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, sockets.FDs(socks), pipes.w[0], pipes.w[1])
+	p, err := proc.Start(full, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: sockets.FDs(socks), Stdout: pipes.w[0], Stderr: pipes.w[1]})
 	if err != nil {
 		pipes.abort()
 		if ns != nil {
@@ -117,19 +118,19 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.releaseSockets(socks)
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{pipes: pipes, gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
+	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
 		if bytes.Contains(line, []byte("address already in use")) {
 			c.addrInUse.Store(true)
 		}
 	})
-	s.reaper.add(c.pid)
+	s.reaper.Add(c.pid)
 	if ns != nil {
 		go ns.Serve(c.pid, s.log)
 	}
 	s.recordChild(c.pid, argv)
 	go func() {
-		c.state, c.waitErr = proc.Wait()
+		c.state, c.waitErr = p.Wait()
 		s.forgetChild(c.pid)
 		if c.notify != nil {
 			c.notify.Close()
@@ -253,7 +254,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 	case <-c.done:
 	default:
 		s.log.Info("stopping child", "pid", c.pid, "signal", s.cfg.StopSignal.String(), "timeout", s.cfg.StopTimeout)
-		if err := signalGroup(c.pid, s.cfg.StopSignal); err != nil {
+		if err := proc.SignalGroup(c.pid, s.cfg.StopSignal); err != nil {
 			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
 		t := time.NewTimer(s.cfg.StopTimeout)
@@ -262,7 +263,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 			t.Stop()
 		case <-t.C:
 			s.log.Warn("child did not stop within stop_timeout; killing its process group", "pid", c.pid, "stop_timeout", s.cfg.StopTimeout)
-			killGroup(c.pid)
+			proc.KillGroup(c.pid)
 			<-c.done
 		}
 	}
@@ -273,7 +274,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 // kill ends a child that never became ready.
 func (s *Supervisor) kill(c *child) {
 	c.stopping.Store(true)
-	killGroup(c.pid)
+	proc.KillGroup(c.pid)
 	<-c.done
 	s.reap(c)
 }
@@ -281,8 +282,8 @@ func (s *Supervisor) kill(c *child) {
 // reap releases what a gone child held: anything left in its process group
 // (grandchildren still hold the sockets), its sockets and its binary.
 func (s *Supervisor) reap(c *child) {
-	killGroup(c.pid)
-	s.reaper.gone(c.pid)
+	proc.KillGroup(c.pid)
+	s.reaper.Gone(c.pid)
 	s.releaseSockets(c.socks)
 	c.socks = nil
 	if c.binary != "" {

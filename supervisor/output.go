@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/syncio"
 )
 
 // maxLine bounds the bytes a lineWriter holds while waiting for a newline;
@@ -16,19 +18,6 @@ const maxLine = 64 << 10
 // EOF. Only a grandchild that left the child's process group and kept the
 // pipe open makes it wait that long.
 const outputDrain = 2 * time.Second
-
-// syncWriter serialises writes to w, so that each line written with one
-// Write call stays whole among the lines of other children and hooks.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
 
 // lineWriter splits what is written to it into lines and writes each line,
 // prefixed, with one Write call to dst. Flush writes a last partial line.
@@ -92,7 +81,7 @@ func (l *lineWriter) emit(line []byte) error {
 // outputs copies children's stdout and stderr from pipes to the
 // supervisor's writers, line by line.
 type outputs struct {
-	stdout, stderr io.Writer // syncWriters
+	stdout, stderr io.Writer // *syncio.Writer, so each line stays whole
 	prefix         string
 	wg             sync.WaitGroup
 	mu             sync.Mutex
@@ -101,8 +90,8 @@ type outputs struct {
 
 func newOutputs(stdout, stderr io.Writer, prefix string) *outputs {
 	return &outputs{
-		stdout: &syncWriter{w: stdout},
-		stderr: &syncWriter{w: stderr},
+		stdout: syncio.NewWriter(stdout),
+		stderr: syncio.NewWriter(stderr),
 		prefix: prefix,
 		open:   map[*os.File]bool{},
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/proc"
 	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"github.com/reloader-dev/reloader/internal/sockets"
 	"github.com/reloader-dev/reloader/portdoctor"
@@ -39,7 +40,7 @@ type Supervisor struct {
 	proxy     *proxy               // nil unless Config.Proxy
 	children  *portdoctor.Registry // records children so a later run can name those left behind; nil if unavailable
 	out       *outputs             // children's and hooks' output
-	reaper    *reaper              // kills our process groups if reloader dies; nil if none
+	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
 	runCtx    context.Context      // Run's, for post_swap hooks
 }
@@ -79,8 +80,8 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
 		}
 	}
-	if inheritFDs {
-		if s.reaper, err = startReaper(s.shim, s.log); err != nil {
+	if proc.InheritFDs {
+		if s.reaper, err = proc.StartReaper(s.shim, childEnv(os.Environ()), s.log); err != nil {
 			s.log.Warn("no reaper: children may outlive a killed reloader", "err", err)
 		}
 	}
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, err
 		}
 	}
-	if inheritFDs {
+	if proc.InheritFDs {
 		s.sockets, err = sockets.Open(ctx, cfg.Inherited, cfg.Listen, ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}, !cfg.NoSteering, s.log)
 		if err != nil {
 			return nil, err
@@ -150,22 +151,8 @@ func (s *Supervisor) Close() error {
 	if s.out != nil {
 		s.out.close()
 	}
-	s.reaper.close()
+	s.reaper.Close()
 	return nil
-}
-
-// runGroup runs cmd, which starts a process group of its own, and keeps the
-// reaper informed so the group dies with reloader.
-func (s *Supervisor) runGroup(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	pid := cmd.Process.Pid
-	s.reaper.add(pid)
-	err := cmd.Wait()
-	killGroup(pid)
-	s.reaper.gone(pid)
-	return err
 }
 
 // cycle is one build-start-ready attempt, run in its own goroutine.
@@ -321,10 +308,10 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 		r.err = err
 		return r
 	}
-	if current != nil && (!inheritFDs || s.cfg.Restart == RestartSequential) {
+	if current != nil && (!proc.InheritFDs || s.cfg.Restart == RestartSequential) {
 		// Stop-then-start: the app cannot run twice, or binds its port itself.
 		s.stop(current, false)
-		if !waitGroupGone(current.pid, s.cfg.StopTimeout) {
+		if !proc.WaitGroupGone(current.pid, s.cfg.StopTimeout) {
 			s.log.Warn("old process group still has members; starting the new child anyway", "pgid", current.pid)
 		}
 	}

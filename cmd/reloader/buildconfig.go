@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/proc"
+	"github.com/reloader-dev/reloader/internal/syncio"
 	"github.com/reloader-dev/reloader/supervisor"
 )
 
@@ -99,7 +102,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
 		return c, err
 	}
-	if c.StopSignal, err = supervisor.ParseSignal(s.str("run.stop_signal")); err != nil {
+	if c.StopSignal, err = proc.ParseSignal(s.str("run.stop_signal")); err != nil {
 		return c, s.errorf("run.stop_signal", "%q is not a signal such as SIGTERM, SIGINT or 15", s.str("run.stop_signal"))
 	}
 	steering, err := s.boolean("steering")
@@ -118,7 +121,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if err := s.validate(c); err != nil {
 		return c, err
 	}
-	errW := &syncWriter{w: io.Err}
+	errW := syncio.NewWriter(io.Err)
 	c.Stdout, c.Stderr = io.Out, errW
 	if c.Logger, err = newLogger(errW, s); err != nil {
 		return c, err
@@ -126,7 +129,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	return c, nil
 }
 
-func newLogger(w *syncWriter, s *settings) (*slog.Logger, error) {
+func newLogger(w io.Writer, s *settings) (*slog.Logger, error) {
 	var lv slog.Level
 	level, format := s.str("log.level"), s.str("log.format")
 	if err := lv.UnmarshalText([]byte(level)); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"os"
-	"sync"
 )
 
 // ioStreams are the streams a command writes to; tests replace them.
@@ -20,17 +19,4 @@ func defaultIO() ioStreams {
 		tty = fi.Mode()&os.ModeCharDevice != 0
 	}
 	return ioStreams{In: os.Stdin, InTTY: tty, Out: os.Stdout, Err: os.Stderr}
-}
-
-// syncWriter serialises writes, so that the logger and the app's output
-// lines (each one Write) never interleave.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

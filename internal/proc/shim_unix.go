@@ -1,6 +1,6 @@
 //go:build unix
 
-package supervisor
+package proc
 
 import (
 	"fmt"
@@ -9,5 +9,5 @@ import (
 
 func execve(path string, argv, env []string) error {
 	err := syscall.Exec(path, argv, env)
-	return fmt.Errorf("supervisor: exec shim: exec %s: %w", path, err)
+	return fmt.Errorf("proc: exec shim: exec %s: %w", path, err)
 }

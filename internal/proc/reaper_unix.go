@@ -1,9 +1,10 @@
 //go:build unix
 
-package supervisor
+package proc
 
 import (
 	"bufio"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,37 +13,39 @@ import (
 	"syscall"
 )
 
-// startReaper starts the reaper: this executable (shim) in reaper mode, in
-// a process group of its own so that Ctrl-C and terminal hang-ups do not
-// reach it, reading process-group ids on its stdin.
-func startReaper(shim string, log *slog.Logger) (*reaper, error) {
+// StartReaper starts the reaper: exe (the running executable, whose main
+// calls RunShimIfRequested) in reaper mode, with env plus ReaperEnv, in a
+// process group of its own so that Ctrl-C and terminal hang-ups do not
+// reach it. It reads process-group ids on its stdin. log receives a warning
+// if the reaper dies early; nil means no warning.
+func StartReaper(exe string, env []string, log *slog.Logger) (*Reaper, error) {
 	rd, w, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proc: reaper: %w", err)
 	}
 	defer rd.Close()
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, fmt.Errorf("proc: reaper: %w", err)
 	}
 	defer null.Close()
-	env := append(childEnv(os.Environ()), ReaperEnv+"=1")
-	p, err := os.StartProcess(shim, []string{shim}, &os.ProcAttr{
-		Env:   env,
+	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{
+		Env:   append(env[:len(env):len(env)], ReaperEnv+"=1"),
 		Files: []*os.File{rd, null, os.Stderr},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	})
 	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, fmt.Errorf("proc: reaper: %w", err)
 	}
-	go p.Wait() // reap it when it exits after close
-	return &reaper{w: w, log: log}, nil
+	go p.Wait() // reap it when it exits after Close
+	return &Reaper{w: w, log: log}, nil
 }
 
 // runReaper is the reaper process: it records the groups it is told about
-// and, when its stdin ends without "exit" (reloader died), SIGKILLs them.
+// and, when its stdin ends without "exit" (the supervisor died), SIGKILLs
+// them.
 func runReaper() {
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGPIPE)
 	groups := map[int]bool{}
