@@ -7,39 +7,21 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/reloader-dev/reloader/internal/sockets"
 )
 
 // ErrBadAddress is wrapped by every address parse error.
 var ErrBadAddress = errors.New("supervisor: bad listen address")
 
-// Address is one socket the supervisor owns, as written after -l/--listen.
-//
-// The accepted forms are "host:port", ":port", "[::1]:port" (TCP),
-// "udp:host:port" (a datagram socket) and "unix:/path/app.sock", each
-// optionally prefixed by "NAME=", which names the socket in LISTEN_FDNAMES.
-type Address struct {
-	// Name goes into LISTEN_FDNAMES. Empty means the name go-systemd gives
-	// an unnamed fd: "LISTEN_FD_3" for the first socket, and so on.
-	Name string
-	// Network is "tcp", "udp" or "unix".
-	Network string
-	// Addr is "host:port" for tcp, or the socket path for unix.
-	Addr string
-}
+// Address is one socket the supervisor owns, as written after -l/--listen:
+// see ParseAddress for the forms it accepts.
+type Address = sockets.Address
 
-// String returns the address in the form ParseAddress accepts.
-func (a Address) String() string {
-	s := a.Addr
-	if a.Network != "tcp" {
-		s = a.Network + ":" + a.Addr
-	}
-	if a.Name != "" {
-		s = a.Name + "=" + s
-	}
-	return s
-}
-
-// ParseAddress parses one -l/--listen value. The error names the value and
+// ParseAddress parses one -l/--listen value. The accepted forms are
+// "host:port", ":port", "[::1]:port" (TCP), "udp:host:port" (a datagram
+// socket) and "unix:/path/app.sock", each optionally prefixed by "NAME=",
+// which names the socket in LISTEN_FDNAMES. The error names the value and
 // wraps ErrBadAddress.
 func ParseAddress(s string) (Address, error) {
 	bad := func(why string) (Address, error) {

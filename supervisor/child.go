@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/reloader-dev/reloader/internal/proc"
+	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ type child struct {
 	gen     int
 	pid     int
 	proc    *os.Process
-	notify  *notifySocket
+	notify  *sdnotify.Socket
 	binary  string   // built binary to remove when the child is gone; "" if none
 	handout *handout // what the server gave it
 	exe     string   // the app's executable
@@ -68,7 +69,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	if err != nil {
 		return nil, err
 	}
-	ns, err := listenNotify(s.notifyDir, gen)
+	ns, err := sdnotify.Listen(s.notifyDir, gen)
 	if err != nil {
 		s.srv.release(h)
 		return nil, err
@@ -107,7 +108,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	})
 	s.reaper.Add(c.pid)
 	if ns != nil {
-		go ns.serve(c.pid, s.log)
+		go ns.Serve(c.pid, s.log)
 	}
 	s.recordChild(c.pid, argv)
 	go func() {
@@ -152,7 +153,7 @@ func (c *child) exitStatus() string {
 func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	var ready <-chan struct{}
 	if c.notify != nil && s.cfg.Ready != ReadyDelay {
-		ready = c.notify.ready
+		ready = c.notify.Ready()
 	}
 	var assume <-chan time.Time
 	limit := time.NewTimer(s.cfg.ReadyTimeout)

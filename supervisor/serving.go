@@ -3,8 +3,8 @@ package supervisor
 import (
 	"context"
 	"github.com/reloader-dev/reloader/internal/proc"
+	"github.com/reloader-dev/reloader/internal/sockets"
 	"strconv"
-	"syscall"
 )
 
 // A server is how the generations of the app are served: what a new child
@@ -61,8 +61,8 @@ type server interface {
 type handout struct {
 	fds     []int
 	env     []string
-	socks   []*member // the sockets behind fds, for the server's books
-	backend string    // proxy: the child's private "127.0.0.1:port"
+	socks   []*sockets.Member // the sockets behind fds, for the server's books
+	backend string            // proxy: the child's private "127.0.0.1:port"
 }
 
 // newServer picks how generations are served and opens the sockets.
@@ -73,16 +73,17 @@ func newServer(ctx context.Context, cfg Config, s *Supervisor) (server, error) {
 		}
 		return bare{}, nil
 	}
-	g, err := openAll(ctx, cfg, s.log)
+	opts := ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}
+	g, err := sockets.Open(ctx, cfg.Inherited, cfg.Listen, opts, !cfg.NoSteering, s.log)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case cfg.Proxy:
 		return newProxyServer(g, cfg.ProxyPortEnv, cfg.ProxyHold, s), nil
-	case len(g.gs) == 0:
+	case len(g.Addrs()) == 0:
 		return bare{}, nil
-	case g.steered():
+	case g.Steered():
 		return steered{shared{g}}, nil
 	}
 	return shared{g}, nil
@@ -104,34 +105,34 @@ func (bare) shutdown(context.Context)                                      {}
 func (bare) close()                                                        {}
 
 // shared hands every child the same socket per address.
-type shared struct{ g *groups }
+type shared struct{ g *sockets.Set }
 
-func (s shared) addrs() []Address { return s.g.addrs() }
+func (s shared) addrs() []Address { return s.g.Addrs() }
 
 func (s shared) handout(ctx context.Context) (*handout, error) {
-	socks, err := s.g.acquire(ctx)
+	socks, err := s.g.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &handout{
 		socks: socks,
-		fds:   fdsOf(socks),
-		env:   []string{"LISTEN_FDS=" + strconv.Itoa(len(socks)), "LISTEN_FDNAMES=" + s.g.names()},
+		fds:   sockets.FDs(socks),
+		env:   []string{"LISTEN_FDS=" + strconv.Itoa(len(socks)), "LISTEN_FDNAMES=" + s.g.Names()},
 	}, nil
 }
 
 func (shared) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
-func (s shared) promote(h *handout)                                          { s.g.promote(h.socks) }
+func (s shared) promote(h *handout)                                          { s.g.Promote(h.socks) }
 func (shared) retire(*handout, bool) (bool, int)                             { return false, 0 }
 func (shared) handsOver() bool                                               { return true }
-func (s shared) serving() []ServingSocket                                    { return s.g.serving() }
-func (s shared) releaseInherited()                                           { s.g.releaseInherited() }
+func (s shared) serving() []ServingSocket                                    { return s.g.Serving() }
+func (s shared) releaseInherited()                                           { s.g.ReleaseInherited() }
 func (shared) shutdown(context.Context)                                      {}
-func (s shared) close()                                                      { s.g.close() }
+func (s shared) close()                                                      { s.g.Close() }
 
 func (s shared) release(h *handout) {
 	if h.socks != nil {
-		s.g.release(h.socks)
+		s.g.Release(h.socks)
 		h.socks = nil
 	}
 }
@@ -141,10 +142,4 @@ func (s shared) release(h *handout) {
 // stop signal, it waits until nothing is queued on that child's sockets.
 type steered struct{ shared }
 
-func (s steered) retire(h *handout, all bool) (bool, int) { return s.g.drainQueues(h.socks, all) }
-
-// servingConn is the serving socket of an address, for a self-upgrade.
-func servingConn(a Address, ln any) ServingSocket {
-	conn, _ := ln.(syscall.Conn)
-	return ServingSocket{Address: a, Conn: conn}
-}
+func (s steered) retire(h *handout, all bool) (bool, int) { return s.g.DrainQueues(h.socks, all) }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"github.com/reloader-dev/reloader/internal/sockets"
 	"strconv"
 	"time"
 )
@@ -11,18 +12,18 @@ import (
 // is ready once that port accepts a connection, and is promoted by sending
 // new requests there.
 type proxyServer struct {
-	g       *groups
+	g       *sockets.Set
 	p       *proxy
 	portEnv string
 }
 
-func newProxyServer(g *groups, portEnv string, hold time.Duration, s *Supervisor) proxyServer {
+func newProxyServer(g *sockets.Set, portEnv string, hold time.Duration, s *Supervisor) proxyServer {
 	p := newProxy(hold, s.log)
-	p.serve(g.listeners())
+	p.serve(g.Listeners())
 	return proxyServer{g: g, p: p, portEnv: portEnv}
 }
 
-func (ps proxyServer) addrs() []Address { return ps.g.addrs() }
+func (ps proxyServer) addrs() []Address { return ps.g.Addrs() }
 
 func (ps proxyServer) handout(context.Context) (*handout, error) {
 	port, err := freePort()
@@ -45,8 +46,8 @@ func (ps proxyServer) promote(h *handout)             { ps.p.switchTo(h.backend)
 func (proxyServer) retire(*handout, bool) (bool, int) { return false, 0 }
 func (proxyServer) release(*handout)                  {}
 func (proxyServer) handsOver() bool                   { return false }
-func (ps proxyServer) serving() []ServingSocket       { return ps.g.serving() }
-func (ps proxyServer) releaseInherited()              { ps.g.releaseInherited() }
+func (ps proxyServer) serving() []ServingSocket       { return ps.g.Serving() }
+func (ps proxyServer) releaseInherited()              { ps.g.ReleaseInherited() }
 
 func (ps proxyServer) shutdown(ctx context.Context) { ps.p.shutdown(ctx) }
-func (ps proxyServer) close()                       { ps.g.close() }
+func (ps proxyServer) close()                       { ps.g.Close() }

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -96,7 +97,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.notifyDir, err = newNotifyDir(); err != nil {
+	if s.notifyDir, err = sdnotify.NewDir(); err != nil {
 		s.Close()
 		return nil, err
 	}

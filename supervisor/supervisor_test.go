@@ -211,12 +211,9 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 		h.s.Reload("test")
 		h.waitReady()
 		h.log.wait(t, &h.logFrom, "child exited")
-		rc, err := h.s.Serving()[0].Conn.SyscallConn()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var nb bool
-		rc.Control(func(fd uintptr) { nb, err = nonblocking(int(fd)) })
+		// The serving socket shares its open file description, and so
+		// its O_NONBLOCK, with the dup children get.
+		nb, err := nonblocking(h.s.Serving()[0].Conn)
 		if err != nil || !nb {
 			t.Fatalf("after swap %d the shared socket is not O_NONBLOCK (%v)", i+1, err)
 		}

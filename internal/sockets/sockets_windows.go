@@ -1,6 +1,6 @@
 //go:build windows
 
-package supervisor
+package sockets
 
 import "syscall"
 
@@ -8,12 +8,10 @@ func controlFunc(ListenOptions) func(network, address string, c syscall.RawConn)
 	return nil
 }
 
-// Windows has no fd inheritance: the supervisor holds no fd for children.
+// Windows has no fd inheritance: the Set holds no fd for children.
 func dupFD(any) (int, error) { return -1, nil }
 
 func closeFD(int) {}
-
-func nonblocking(int) (bool, error) { return true, nil }
 
 func removeStaleUnixSocket(string) error { return nil }
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package supervisor
+package sockets
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func controlFunc(opts ListenOptions) func(network, address string, c syscall.Raw
 func dupFD(sock any) (int, error) {
 	sc, ok := sock.(syscall.Conn)
 	if !ok {
-		return -1, fmt.Errorf("supervisor: %T has no raw fd", sock)
+		return -1, fmt.Errorf("sockets: %T has no raw fd", sock)
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
@@ -63,15 +63,6 @@ func closeFD(fd int) {
 	if fd >= 0 {
 		unix.Close(fd)
 	}
-}
-
-// nonblocking reports whether fd's open file description has O_NONBLOCK.
-func nonblocking(fd int) (bool, error) {
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err != nil {
-		return false, err
-	}
-	return fl&unix.O_NONBLOCK != 0, nil
 }
 
 // removeStaleUnixSocket removes a socket file that nothing listens on, so a

@@ -1,6 +1,6 @@
 //go:build unix
 
-package supervisor
+package sdnotify
 
 import (
 	"bytes"
@@ -13,53 +13,62 @@ import (
 	"sync"
 )
 
-// notifySocket is one child's NOTIFY_SOCKET: a unix datagram socket in the
-// supervisor's private 0700 directory, speaking the sd_notify protocol.
-type notifySocket struct {
+// Socket is one child's NOTIFY_SOCKET: a unix datagram socket in the
+// private 0700 directory, speaking the sd_notify protocol. Make one with
+// Listen; the zero Socket is not usable.
+type Socket struct {
 	path  string
 	conn  *net.UnixConn
 	ready chan struct{} // closed on the first READY=1 from the child
 	once  sync.Once
 }
 
-// newNotifyDir makes the private directory for notify sockets. Socket paths
-// must fit in 108 bytes, so it prefers a short base directory.
-func newNotifyDir() (string, error) {
+// NewDir makes the private directory for notify sockets, 0700 and owned by
+// this process's user. Socket paths must fit in 108 bytes, so it prefers a
+// short base directory. The caller removes it.
+func NewDir() (string, error) {
 	base := os.TempDir()
 	if len(base) > 60 {
 		base = "/tmp"
 	}
 	dir, err := os.MkdirTemp(base, "reloader-")
 	if err != nil {
-		return "", fmt.Errorf("supervisor: notify directory: %w", err)
+		return "", fmt.Errorf("sdnotify: directory: %w", err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("supervisor: notify directory: %w", err)
+		return "", fmt.Errorf("sdnotify: directory: %w", err)
 	}
 	return dir, nil
 }
 
-func listenNotify(dir string, gen int) (*notifySocket, error) {
+// Listen opens the socket of generation gen in dir, a directory made by
+// NewDir. Where the platform tells senders (Linux), it asks the kernel for
+// the sender's credentials on every datagram.
+func Listen(dir string, gen int) (*Socket, error) {
 	path := filepath.Join(dir, "notify-"+strconv.Itoa(gen))
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
-		return nil, fmt.Errorf("supervisor: notify socket: %w", err)
+		return nil, fmt.Errorf("sdnotify: listen: %w", err)
 	}
 	if err := enableCredentials(conn); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("supervisor: notify socket %s: %w", path, err)
+		return nil, fmt.Errorf("sdnotify: credentials on %s: %w", path, err)
 	}
-	return &notifySocket{path: path, conn: conn, ready: make(chan struct{})}, nil
+	return &Socket{path: path, conn: conn, ready: make(chan struct{})}, nil
 }
 
-// Env returns the NOTIFY_SOCKET value for the child.
-func (n *notifySocket) Env() string { return n.path }
+// Env returns the NOTIFY_SOCKET value for the child: the socket's path.
+func (n *Socket) Env() string { return n.path }
 
-// serve reads datagrams until the socket is closed. Where the platform tells
-// the sender (SCM_CREDENTIALS on Linux), a message from a process outside
-// the child's process group pgid is ignored.
-func (n *notifySocket) serve(pgid int, log *slog.Logger) {
+// Ready is closed on the first READY=1 from the child.
+func (n *Socket) Ready() <-chan struct{} { return n.ready }
+
+// Serve reads datagrams until the socket is closed; run it in its own
+// goroutine. Where the platform tells the sender (SCM_CREDENTIALS on
+// Linux), a message from a process outside the child's process group pgid
+// is ignored, with a warning on log.
+func (n *Socket) Serve(pgid int, log *slog.Logger) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, 512)
 	for {
@@ -96,7 +105,7 @@ func fromChild(oob []byte, pgid int, log *slog.Logger) bool {
 }
 
 // Close closes the socket and removes its file.
-func (n *notifySocket) Close() {
+func (n *Socket) Close() {
 	n.conn.Close()
 	os.Remove(n.path)
 }

@@ -3,10 +3,8 @@ package supervisor
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,47 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-func TestUnixSocketsStayShared(t *testing.T) {
-	dir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	addrs := []Address{
-		{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"},
-		{Name: "sock", Network: "unix", Addr: filepath.Join(dir, "app.sock")},
-	}
-	g, err := openGroups(context.Background(), addrs, ListenOptions{}, true, slog.New(&logSink{more: make(chan struct{}, 1)}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.close()
-	if !g.gs[0].steer || g.gs[1].steer {
-		t.Fatalf("steer tcp=%v unix=%v, want true false", g.gs[0].steer, g.gs[1].steer)
-	}
-	first, err := g.acquire(context.Background()) // the first child takes the serving sockets
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first[0] != g.gs[0].serving || first[1] != g.gs[1].serving {
-		t.Fatal("the first child must get the serving sockets")
-	}
-	ms, err := g.acquire(context.Background()) // a child serves: the next gets its own tcp socket
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ms[0] == g.gs[0].serving || ms[1] != g.gs[1].serving {
-		t.Error("a new generation must get a new tcp socket and the shared unix socket")
-	}
-	if len(g.gs[0].members) != 2 {
-		t.Errorf("tcp group has %d members, want 2", len(g.gs[0].members))
-	}
-	g.release(ms)
-	if len(g.gs[0].members) != 1 {
-		t.Errorf("after release the tcp group has %d members, want 1", len(g.gs[0].members))
-	}
-}
 
 func TestUnexpectedGroupMemberIsWarnedAndStarved(t *testing.T) {
 	h := newHarness(t, DefaultConfig())

@@ -1,0 +1,198 @@
+package sockets
+
+import (
+	"context"
+	"time"
+)
+
+// Drain timing of a steered swap.
+const (
+	// steerGrace lets handshakes that began before the steering change
+	// land in the old socket's queue, and lets connections the old child
+	// just accepted have their first request read, before the stop signal.
+	steerGrace = 50 * time.Millisecond
+	// queueWait bounds the wait for the old socket's accept queue to empty.
+	queueWait = 2 * time.Second
+)
+
+// Acquire picks the sockets of a new child, one per address in fd order.
+// A steered address gets a new socket while a child is using the serving
+// one (the steering program keeps it from receiving anything yet);
+// otherwise the child takes over the serving socket, with whatever is
+// queued on it. Release gives them back.
+func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Member
+	for _, g := range s.gs {
+		m := g.serving
+		if g.steer && m.users > 0 {
+			// Sockets that joined since our last change sit before ours.
+			s.checkMembersLocked(g)
+			ln, fd, _, err := listenFD(ctx, g.Address, g.opts)
+			if err != nil {
+				s.releaseLocked(out)
+				return nil, err
+			}
+			m = &Member{ln: ln, fd: fd}
+			g.members = append(g.members, m)
+		}
+		m.users++
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Promote steers every new connection to the ready child's sockets ms.
+func (s *Set) Promote(ms []*Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, g := range s.gs {
+		prev := g.serving
+		if prev == ms[i] {
+			continue
+		}
+		g.serving = ms[i]
+		s.steerLocked(g)
+		if prev.users == 0 {
+			// Its child died while this one started: nobody accepts there.
+			s.log.Warn("closing the socket of a child that died during the swap; connections queued on it are reset", "addr", g.Addr)
+			s.removeLocked(g, prev)
+		}
+	}
+}
+
+// steerLocked attaches the program that picks the serving socket's index.
+func (s *Set) steerLocked(g *group) {
+	for i, m := range g.members {
+		if m == g.serving {
+			if err := attachSteering(m.fd, i); err != nil {
+				s.log.Error("steering failed", "addr", g.Addr, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// DrainQueues waits until the accept queues of the old child's steered
+// sockets ms are empty, with a bound and a grace on either side, so that
+// the stop signal finds no connection it would drop. With all, serving
+// sockets count as old too (their connections are steered elsewhere by
+// another process). steered is false when no socket of ms is steered and
+// old; left is the queue length left (0 when drained).
+func (s *Set) DrainQueues(ms []*Member, all bool) (steered bool, left int) {
+	s.mu.Lock()
+	var old []*Member
+	for i, g := range s.gs {
+		if g.steer && i < len(ms) && (all || ms[i] != g.serving) {
+			old = append(old, ms[i])
+		}
+	}
+	s.mu.Unlock()
+	if len(old) == 0 {
+		return false, 0
+	}
+	time.Sleep(steerGrace)
+	deadline := time.Now().Add(queueWait)
+	for {
+		left = 0
+		for _, m := range old {
+			n, err := acceptQueueLen(m.fd)
+			if err != nil {
+				s.log.Debug("accept queue length unknown", "err", err)
+			}
+			left += n
+		}
+		if left == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(steerGrace)
+	return true, left
+}
+
+// Release drops a gone child's hold on its sockets ms. A socket no child
+// uses and no longer serving is closed and leaves its group, and the
+// program is attached again for the new order.
+func (s *Set) Release(ms []*Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseLocked(ms)
+}
+
+func (s *Set) releaseLocked(ms []*Member) {
+	for i, m := range ms {
+		if m != nil {
+			s.releaseOne(i, m)
+		}
+	}
+}
+
+func (s *Set) releaseOne(i int, m *Member) {
+	m.users--
+	g := s.gs[i]
+	if m.users > 0 || m == g.serving {
+		return
+	}
+	s.removeLocked(g, m)
+}
+
+// removeLocked closes m, which leaves the kernel's group: the last member
+// moves into its slot, so the program is attached again.
+func (s *Set) removeLocked(g *group, m *Member) {
+	for j, x := range g.members {
+		if x == m {
+			last := len(g.members) - 1
+			g.members[j] = g.members[last]
+			g.members = g.members[:last]
+			break
+		}
+	}
+	m.close()
+	if g.steer {
+		s.checkMembersLocked(g)
+		s.steerLocked(g)
+	}
+}
+
+// checkMembersLocked compares the kernel's count of listeners on the
+// address with the group as tracked. More listeners mean another process of
+// this user joined the reuseport group: it is warned about and recorded as
+// a slot at the end, which keeps the indices of our sockets right, so
+// steering keeps it from receiving anything. Fewer mean such a socket left;
+// the kernel moved the last member into its slot.
+func (s *Set) checkMembersLocked(g *group) {
+	n, err := listenersOn(g.Addr)
+	if err != nil {
+		return
+	}
+	switch {
+	case n > len(g.members):
+		s.log.Warn("unexpected listener in the SO_REUSEPORT group: another process of this user bound the address; it receives no connections while steering is on",
+			"addr", g.Addr, "listeners", n, "ours", ours(g.members))
+		for len(g.members) < n {
+			g.members = append(g.members, nil)
+		}
+	case n < len(g.members):
+		for i := 0; i < len(g.members) && n < len(g.members); i++ {
+			if g.members[i] == nil {
+				last := len(g.members) - 1
+				g.members[i] = g.members[last]
+				g.members = g.members[:last]
+				i--
+			}
+		}
+		s.steerLocked(g)
+	}
+}
+
+func ours(ms []*Member) int {
+	n := 0
+	for _, m := range ms {
+		if m != nil {
+			n++
+		}
+	}
+	return n
+}
