@@ -1,8 +1,8 @@
 package supervisor
 
 import (
+	"github.com/reloader-dev/reloader/internal/sockets"
 	"math"
-	"os"
 	"syscall"
 	"time"
 
@@ -33,7 +33,7 @@ const (
 	DefaultPollInterval    = watcher.DefaultPollInterval
 	// DefaultUnixSocketMode lets the owner and its group connect, nobody
 	// else.
-	DefaultUnixSocketMode os.FileMode = 0o660
+	DefaultUnixSocketMode = sockets.DefaultUnixMode
 )
 
 // DefaultConfig returns a Config with every default filled: the Default*

@@ -279,13 +279,12 @@ func (s *Supervisor) emit(ev Event) {
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(ev)
 	}
-	LogEvent(s.log, ev)
+	logEvent(s.log, ev)
 }
 
-// LogEvent writes ev to log as one line with a stable event= attribute. It
-// is the logger's subscription to the supervisor's events; callers with
-// events of their own (reloader serve) use it to log them the same way.
-func LogEvent(log *slog.Logger, ev Event) {
+// logEvent writes ev to log as one line with a stable event= attribute: the
+// logger's subscription to the supervisor's events.
+func logEvent(log *slog.Logger, ev Event) {
 	level, msg, attrs := ev.record()
 	if !log.Enabled(context.Background(), level) {
 		return

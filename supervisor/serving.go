@@ -73,7 +73,7 @@ func newServer(ctx context.Context, cfg Config, s *Supervisor) (server, error) {
 		}
 		return bare{}, nil
 	}
-	opts := ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}
+	opts := sockets.ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}
 	g, err := sockets.Open(ctx, cfg.Inherited, cfg.Listen, opts, !cfg.NoSteering, s.log)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,199 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// fakeGens plays the system for the run loop: builds, children and stops
+// take fake time under testing/synctest, and every step is recorded.
+type fakeGens struct {
+	buildTime time.Duration
+	readyTime time.Duration
+	stopTime  time.Duration
+
+	mu        sync.Mutex
+	badBuild  map[int]bool // generations whose build fails
+	badStart  map[int]bool // generations whose child exits before it is ready
+	children  map[int]*child
+	stopped   []int // pids, in the order their stop began
+	reaped    []int // pids released after they exited on their own
+	cancelled []int // generations whose build was cancelled
+}
+
+func newFakeGens() *fakeGens {
+	return &fakeGens{
+		buildTime: time.Second, readyTime: 100 * time.Millisecond, stopTime: 50 * time.Millisecond,
+		badBuild: map[int]bool{}, badStart: map[int]bool{}, children: map[int]*child{},
+	}
+}
+
+func (f *fakeGens) prepare(ctx context.Context, gen int, change string) ([]string, string, error) {
+	select {
+	case <-time.After(f.buildTime):
+	case <-ctx.Done():
+		f.mu.Lock()
+		f.cancelled = append(f.cancelled, gen)
+		f.mu.Unlock()
+		return nil, "", ctx.Err()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.badBuild[gen] {
+		return nil, "", &BuildError{Err: fmt.Errorf("gen %d does not compile", gen)}
+	}
+	return []string{"app"}, "", nil
+}
+
+func (f *fakeGens) startChild(_ context.Context, gen int, _ []string, _ string) (*child, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := &child{gen: gen, pid: 1000 + gen, started: time.Now(), done: make(chan struct{})}
+	f.children[gen] = c
+	return c, nil
+}
+
+func (f *fakeGens) waitReady(ctx context.Context, c *child) (string, error) {
+	f.mu.Lock()
+	bad := f.badStart[c.gen]
+	f.mu.Unlock()
+	if bad {
+		f.exit(c)
+		return "", fmt.Errorf("%w: pid %d exited before it was ready", ErrNotReady, c.pid)
+	}
+	select {
+	case <-time.After(f.readyTime):
+		return "delay", nil
+	case <-c.done:
+		return "", fmt.Errorf("%w: pid %d exited", ErrNotReady, c.pid)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (f *fakeGens) stop(c *child, _ bool) {
+	c.stopping.Store(true)
+	f.mu.Lock()
+	f.stopped = append(f.stopped, c.pid)
+	f.mu.Unlock()
+	time.Sleep(f.stopTime)
+	f.exit(c)
+}
+
+func (f *fakeGens) kill(c *child) { c.stopping.Store(true); f.exit(c) }
+func (f *fakeGens) reap(c *child) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reaped = append(f.reaped, c.pid)
+}
+
+// exit ends c as if its process exited.
+func (f *fakeGens) exit(c *child) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-c.done:
+	default:
+		close(c.done)
+	}
+}
+
+// crash makes generation gen's child exit on its own.
+func (f *fakeGens) crash(gen int) {
+	f.mu.Lock()
+	c := f.children[gen]
+	f.mu.Unlock()
+	f.exit(c)
+}
+
+// loopRun runs a Supervisor on f inside the current synctest bubble and
+// records its events.
+type loopRun struct {
+	s      *Supervisor
+	f      *fakeGens
+	mu     sync.Mutex
+	events []Event
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
+	t.Helper()
+	cfg := config(set)
+	cfg.Command = []string{"app"}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &loopRun{f: f, done: make(chan error, 1)}
+	cfg.OnEvent = func(ev Event) {
+		r.mu.Lock()
+		r.events = append(r.events, ev)
+		r.mu.Unlock()
+	}
+	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}),
+		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, "")}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.s.Run(ctx) }()
+	return r
+}
+
+// stop ends Run and checks it returned nil.
+func (r *loopRun) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	if err := <-r.done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// names returns the names of the events so far, those in skip left out.
+func (r *loopRun) names(skip ...string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+next:
+	for _, ev := range r.events {
+		for _, s := range skip {
+			if ev.Name() == s {
+				continue next
+			}
+		}
+		out = append(out, ev.Name())
+	}
+	return out
+}
+
+// all returns the events of type E so far.
+func all[E Event](r *loopRun) []E {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []E
+	for _, ev := range r.events {
+		if e, ok := ev.(E); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// reload asks for a swap and lets the bubble run until all is quiet.
+func (r *loopRun) reload(change string) {
+	r.s.Reload(change)
+	synctest.Wait()
+}
+
+func wantEq[T comparable](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
