@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/reloader-dev/reloader/internal/portholder"
 )
 
 // reloaderBin is the reloader binary the integration tests run, built once
@@ -17,9 +19,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	if mode := os.Getenv(portHelperEnv); mode != "" {
-		return runPortHelper(mode)
-	}
+	portholder.RunIfAsked()
 	dir, err := os.MkdirTemp("", "reloader-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
