@@ -107,7 +107,7 @@ func (r Retry) Listen(ctx context.Context, network, addr string, bind func() err
 			if n := baseNetwork(network); n != "" {
 				msg = r.Options.Explain(ctx, n, addr, err).Summary()
 			}
-			r.Log.Warn("address in use; retrying", "addr", addr, "why", msg, "for", wait)
+			r.Log.Warn("address in use; retrying", "event", "bind_retry", "addr", addr, "why", msg, "for", wait)
 		}
 		t := time.NewTimer(min(delay, left))
 		select {

@@ -43,7 +43,7 @@ func (s *Supervisor) prepare(ctx context.Context, c *cycle, gen int, reason stri
 	}
 	c.building.Store(true)
 	defer c.building.Store(false)
-	s.log.Info("building", "change", reason, "gen", gen)
+	s.emit(Building{Gen: gen, Change: reason})
 	start := time.Now()
 	defer func() { took = time.Since(start) }()
 	if len(s.cfg.PreBuild) > 0 {

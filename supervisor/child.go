@@ -239,17 +239,13 @@ func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain && s.sockets != nil {
 		if steered, left := s.sockets.drainQueues(c.socks, s.handoff.Load()); steered {
-			if left == 0 {
-				s.log.Info("old accept queue empty; sending stop signal", "pid", c.pid)
-			} else {
-				s.log.Warn("old accept queue not empty after the wait; sending stop signal", "pid", c.pid, "queued", left)
-			}
+			s.emit(QueueDrained{PID: c.pid, Left: left})
 		}
 	}
 	select {
 	case <-c.done:
 	default:
-		s.log.Info("stopping child", "pid", c.pid, "signal", s.cfg.StopSignal.String(), "timeout", s.cfg.StopTimeout)
+		s.emit(Stopping{PID: c.pid, Signal: s.cfg.StopSignal, Timeout: s.cfg.StopTimeout})
 		if err := signalGroup(c.pid, s.cfg.StopSignal); err != nil {
 			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
@@ -258,12 +254,12 @@ func (s *Supervisor) stop(c *child, drain bool) {
 		case <-c.done:
 			t.Stop()
 		case <-t.C:
-			s.log.Warn("child did not stop within stop_timeout; killing its process group", "pid", c.pid, "stop_timeout", s.cfg.StopTimeout)
+			s.emit(Killed{PID: c.pid, StopTimeout: s.cfg.StopTimeout})
 			killGroup(c.pid)
 			<-c.done
 		}
 	}
-	s.log.Info("child exited", "pid", c.pid, "status", c.exitStatus())
+	s.emit(ChildExited{PID: c.pid, Status: c.exitStatus()})
 	s.reap(c)
 }
 

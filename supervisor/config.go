@@ -208,6 +208,10 @@ type Config struct {
 	// Shim is the executable that runs in exec-shim mode (see
 	// RunShimIfRequested). "" means this executable.
 	Shim string
+	// OnEvent, if not nil, receives every event (see Event) as it happens,
+	// one at a time, from the supervisor's goroutines. It must not block.
+	// The same events go to Logger whether or not OnEvent is set.
+	OnEvent func(Event)
 	// Logger receives the supervisor's logs. nil means slog.Default().
 	Logger *slog.Logger
 }

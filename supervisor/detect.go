@@ -16,16 +16,11 @@ func (s *Supervisor) explainFailedStart(c *child, err error) {
 	if c.pipes != nil {
 		c.pipes.wait(500 * time.Millisecond) // its last lines
 	}
-	addr := s.Addrs()[0]
-	fixes := []any{
-		"addr", addr.Addr,
-		"fix_listenfd", `take the socket reloader hands over: ln, err := listenfd.Listen("tcp", "` + addr.Addr + `") instead of net.Listen (github.com/reloader-dev/reloader/listenfd)`,
-		"fix_proxy", "or run reloader with --proxy: the app binds the private port in $PORT and reloader proxies to it",
-	}
+	addr := s.Addrs()[0].Addr
 	switch {
 	case c.addrInUse.Load():
-		s.log.Error("the app binds an address reloader already holds (address already in use)", fixes...)
+		s.emit(AddressInUse{Addr: addr, Printed: true})
 	case c.state != nil && time.Since(c.started) < 2*time.Second:
-		s.log.Warn("the app exited right after starting while reloader holds its address; if it binds that address itself", fixes...)
+		s.emit(AddressInUse{Addr: addr})
 	}
 }

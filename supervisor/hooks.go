@@ -54,12 +54,8 @@ func (s *Supervisor) afterSwap(c *child) {
 		start := time.Now()
 		err := s.runCommand(s.runCtx, hookPostSwap, s.cfg.PostSwap, "RELOADER_PID="+strconv.Itoa(c.pid))
 		took := time.Since(start).Round(time.Millisecond)
-		switch {
-		case errors.Is(err, context.Canceled):
-		case err != nil:
-			s.log.Error("post_swap hook failed", "pid", c.pid, "err", err, "took", took)
-		default:
-			s.log.Info("post_swap hook done", "pid", c.pid, "took", took)
+		if !errors.Is(err, context.Canceled) {
+			s.emit(HookDone{Hook: hookPostSwap, PID: c.pid, Took: took, Err: err})
 		}
 	}()
 }

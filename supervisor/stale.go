@@ -22,7 +22,7 @@ func (s *Supervisor) killStale(ctx context.Context) error {
 			if !h.Stale || h.Child == nil {
 				continue
 			}
-			s.log.Warn("ending a child an earlier reloader run left behind", "pid", h.PID, "addr", a.Addr)
+			s.emit(StaleKilled{PID: h.PID, Addr: a.Addr})
 			if err := portdoctor.KillStale(ctx, *h.Child, s.cfg.StopTimeout); err != nil {
 				return err
 			}

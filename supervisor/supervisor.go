@@ -21,6 +21,7 @@ import (
 type Supervisor struct {
 	cfg       Config
 	log       *slog.Logger
+	emitMu    sync.Mutex // serialises emit
 	dir       string
 	shim      string
 	gorun     GoRun
@@ -192,12 +193,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err != nil {
 		// An inotify limit, say: the error names the sysctl to raise. The
 		// app still runs and SIGHUP still swaps.
-		s.log.Error("not watching; the app runs, and SIGHUP still rebuilds and swaps", "err", err)
+		s.emit(WatchFailed{Err: err})
 		changes, stopWatch = nil, func() {}
 	}
 	defer stopWatch()
 	for _, a := range s.Addrs() {
-		s.log.Info("listening", "name", a.Name, "network", a.Network, "addr", a.Addr, "proxy", s.proxy != nil)
+		s.emit(Listening{Address: a, Proxy: s.proxy != nil})
 	}
 	if s.proxy != nil {
 		s.proxy.serve(s.sockets.listeners())
@@ -219,7 +220,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			start(reason)
 		case running.building.Load():
 			// A newer change makes this build stale: cancel it and build again.
-			s.log.Info("change during build; restarting build", "change", reason)
+			s.emit(BuildRestarted{Change: reason})
 			running.cancel()
 			pending = reason
 		default:
@@ -252,7 +253,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				s.stop(current, s.handoff.Load())
 			}
 			s.drains.Wait()
-			s.log.Info("stopped")
+			s.emit(Stopped{})
 			return nil
 		case b, ok := <-changes:
 			if !ok {
@@ -267,7 +268,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			current = s.finishCycle(r, current)
 			if current == nil && r.err != nil && s.cfg.RestartOnCrash && !errors.Is(r.err, context.Canceled) && pending == "" {
 				delay := crashes.crashed(r.swapStart, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
-				s.log.Error("child crashed; restarting after backoff", "crashes", crashes.count, "backoff", delay)
+				s.emit(Crashed{Status: r.err.Error(), Crashes: crashes.count, Backoff: delay, Restart: true})
 			}
 			if pending != "" {
 				reason := pending
@@ -279,10 +280,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				s.reap(current)
 				if s.cfg.RestartOnCrash {
 					delay := crashes.crashed(current.started, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
-					s.log.Error("child crashed; restarting after backoff", "pid", current.pid, "status", current.exitStatus(),
-						"crashes", crashes.count, "backoff", delay)
+					s.emit(Crashed{PID: current.pid, Status: current.exitStatus(), Crashes: crashes.count, Backoff: delay, Restart: true})
 				} else {
-					s.log.Error("child exited; waiting for a change to restart it", "pid", current.pid, "status", current.exitStatus())
+					s.emit(Crashed{PID: current.pid, Status: current.exitStatus()})
 				}
 			}
 			current = nil
@@ -335,7 +335,7 @@ func (s *Supervisor) runCycle(ctx context.Context, c *cycle, gen int, reason str
 		}
 		return r
 	}
-	s.log.Info("child started", "pid", ch.pid, "gen", gen)
+	s.emit(ChildStarted{Gen: gen, PID: ch.pid})
 	via, err := s.waitReady(ctx, ch)
 	if err != nil {
 		s.kill(ch)
@@ -362,13 +362,13 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 		return current
 	case errors.As(r.err, &be):
 		s.out.stderr.Write(be.Output)
-		s.log.Error("build failed; still serving the previous child", "pid", pidOf(current), "err", be.Err, "build_time", r.buildTime.Round(time.Millisecond))
+		s.emit(BuildFailed{Gen: r.gen, Err: be.Err, Output: be.Output, BuildTime: r.buildTime, ServingPID: pidOf(current)})
 		return current
 	case r.err != nil:
-		s.log.Error("new child failed; still serving the previous child", "pid", pidOf(current), "err", r.err)
+		s.emit(StartFailed{Gen: r.gen, Err: r.err, ServingPID: pidOf(current)})
 		return current
 	}
-	s.log.Info("child ready", "pid", r.child.pid, "gen", r.gen, "via", r.readyVia, "ready_time", time.Since(r.swapStart).Round(time.Millisecond))
+	s.emit(ChildReady{Gen: r.gen, PID: r.child.pid, Via: r.readyVia, ReadyTime: time.Since(r.swapStart)})
 	s.readyOnce.Do(func() { close(s.ready) }) // after the log line, which Ready's waiters may follow with their own
 	if current.alive() {
 		old := current
@@ -379,8 +379,7 @@ func (s *Supervisor) finishCycle(r cycleResult, current *child) *child {
 			s.stop(old, true)
 		}()
 	}
-	s.log.Info("swapped", "change", r.reason, "old_pid", pidOf(current), "new_pid", r.child.pid,
-		"build_time", r.buildTime.Round(time.Millisecond), "swap_time", time.Since(r.swapStart).Round(time.Millisecond))
+	s.emit(Swapped{Gen: r.gen, Change: r.reason, OldPID: pidOf(current), NewPID: r.child.pid, BuildTime: r.buildTime, SwapTime: time.Since(r.swapStart)})
 	s.afterSwap(r.child)
 	return r.child
 }

@@ -65,7 +65,7 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	s.log.Info("watching", "root", opts.Root, "poll", s.cfg.Poll)
+	s.emit(Watching{Root: opts.Root, Poll: s.cfg.Poll})
 	out := make(chan watcher.Batch)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -93,7 +93,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 		if !removed || ctx.Err() != nil {
 			return
 		}
-		s.log.Error("the watched root was removed or renamed; still serving; watching resumes when it returns", "root", opts.Root)
+		s.emit(RootRemoved{Root: opts.Root})
 		for {
 			select {
 			case <-ctx.Done():
@@ -109,7 +109,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 			}
 			s.log.Warn("watching the returned root failed; retrying", "root", opts.Root, "err", err)
 		}
-		s.log.Info("the watched root is back; watching again", "root", opts.Root)
+		s.emit(RootBack{Root: opts.Root})
 		select {
 		case out <- watcher.Batch{Paths: []string{opts.Root}, Count: 1}:
 		case <-ctx.Done():

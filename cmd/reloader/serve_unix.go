@@ -56,12 +56,12 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			return
 		}
 		if err := upg.Ready(); err != nil {
-			log.Error("serve: ready", "err", err)
+			log.Error("serve: ready", "event", "serve_ready", "err", err)
 		} else {
-			log.Info("serve: ready", "pid", os.Getpid(), "pid_file", opts.PIDFile)
+			log.Info("serve: ready", "event", "serve_ready", "pid", os.Getpid(), "pid_file", opts.PIDFile)
 		}
 		if upg.HasParent() {
-			log.Info("serve: upgraded; waiting for the old reloader to drain")
+			log.Info("serve: upgraded; waiting for the old reloader to drain", "event", "upgraded")
 			if err := upg.WaitForParent(runCtx); err != nil {
 				log.Warn("serve: old reloader", "err", err)
 			}
@@ -107,13 +107,13 @@ func upgrade(upg *tableflip.Upgrader, s *supervisor.Supervisor, log interface {
 			err = fmt.Errorf("%T cannot be handed over", ss.Conn)
 		}
 		if err != nil {
-			log.Error("upgrade failed; still serving", "addr", ss.Addr, "err", err)
+			log.Error("upgrade failed; still serving", "event", "upgrade_failed", "addr", ss.Addr, "err", err)
 			return
 		}
 	}
-	log.Info("upgrading reloader", "pid", os.Getpid())
+	log.Info("upgrading reloader", "event", "upgrading", "pid", os.Getpid())
 	if err := upg.Upgrade(); err != nil {
-		log.Error("upgrade failed; still serving", "err", err)
+		log.Error("upgrade failed; still serving", "event", "upgrade_failed", "err", err)
 	}
 }
 
