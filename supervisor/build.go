@@ -35,30 +35,26 @@ func (s *Supervisor) hasBuildStep() bool {
 
 // prepare runs the build step of generation gen, if any, and returns the
 // argv to start and the built binary to remove when the child is gone ("" if
-// none). While it runs, c.building is set, so a newer change cancels it.
-func (s *Supervisor) prepare(ctx context.Context, c *cycle, gen int, reason string) (argv []string, binary string, took time.Duration, err error) {
+// none).
+func (s *Supervisor) prepare(ctx context.Context, gen int, change string) (argv []string, binary string, err error) {
 	argv = s.cfg.Command
 	if !s.hasBuildStep() {
-		return argv, "", 0, nil
+		return argv, "", nil
 	}
-	c.building.Store(true)
-	defer c.building.Store(false)
-	s.emit(Building{Gen: gen, Change: reason})
-	start := time.Now()
-	defer func() { took = time.Since(start) }()
+	s.emit(Building{Gen: gen, Change: change})
 	if len(s.cfg.PreBuild) > 0 {
 		if err := s.runCommand(ctx, hookPreBuild, s.cfg.PreBuild); err != nil {
 			if ctx.Err() != nil {
-				return nil, "", 0, ctx.Err()
+				return nil, "", ctx.Err()
 			}
-			return nil, "", 0, &BuildError{Cmd: s.cfg.PreBuild, Err: fmt.Errorf("hooks.%w", err)}
+			return nil, "", &BuildError{Cmd: s.cfg.PreBuild, Err: fmt.Errorf("hooks.%w", err)}
 		}
 	}
 	switch {
 	case s.isGoRun:
 		out, err := s.build(ctx, gen)
 		if err != nil {
-			return nil, "", 0, err
+			return nil, "", err
 		}
 		if s.cfg.BuildOutput == "" {
 			binary = out
@@ -66,10 +62,10 @@ func (s *Supervisor) prepare(ctx context.Context, c *cycle, gen int, reason stri
 		argv = append([]string{out}, s.gorun.Args...)
 	case len(s.cfg.Build) > 0:
 		if err := s.buildCommand(ctx); err != nil {
-			return nil, "", 0, err
+			return nil, "", err
 		}
 	}
-	return argv, binary, 0, nil
+	return argv, binary, nil
 }
 
 // build compiles generation gen of the go run target into a fresh path (or

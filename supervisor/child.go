@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,17 +24,16 @@ var ErrNotReady = errors.New("supervisor: new child was not ready")
 
 // child is one generation of the app.
 type child struct {
-	gen    int
-	pid    int
-	proc   *os.Process
-	notify *notifySocket
-	binary string    // built binary to remove when the child is gone; "" if none
-	socks  []*member // the sockets at fds 3, 4, ...
-	exe    string    // the app's executable
-	pipes  *childPipes
+	gen     int
+	pid     int
+	proc    *os.Process
+	notify  *notifySocket
+	binary  string   // built binary to remove when the child is gone; "" if none
+	handout *handout // what the server gave it
+	exe     string   // the app's executable
+	pipes   *childPipes
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool
-	backend   string // proxy mode: the child's private "127.0.0.1:port"
 	started   time.Time
 	done      chan struct{}
 	state     *os.ProcessState // set before done is closed
@@ -60,61 +59,46 @@ func childEnv(base []string) []string {
 	return out
 }
 
-// startChild starts generation gen of argv with the sockets and a fresh
-// notify socket. Where fds are inherited, it starts the exec shim, which sets
-// LISTEN_PID to the child's own pid and execs argv.
-func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string, current *child) (*child, error) {
-	var socks []*member
-	var backend string
-	extraEnv := []string{}
-	if s.proxy != nil {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		backend = "127.0.0.1:" + strconv.Itoa(port)
-		extraEnv = append(extraEnv, s.cfg.ProxyPortEnv+"="+strconv.Itoa(port))
-	} else if s.sockets != nil {
-		var err error
-		if socks, err = s.sockets.acquire(ctx); err != nil {
-			return nil, err
-		}
+// startChild starts generation gen of argv with what the server hands out
+// and a fresh notify socket. Where fds are inherited, it starts the exec
+// shim, which sets LISTEN_PID to the child's own pid and execs argv.
+func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string) (*child, error) {
+	h, err := s.srv.handout(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ns, err := listenNotify(s.notifyDir, gen)
 	if err != nil {
-		s.releaseSockets(socks)
+		s.srv.release(h)
 		return nil, err
 	}
-	env := append(childEnv(append(os.Environ(), s.cfg.Env...)), extraEnv...)
+	env := append(childEnv(append(os.Environ(), s.cfg.Env...)), h.env...)
 	if ns != nil {
 		env = append(env, "NOTIFY_SOCKET="+ns.Env())
 	}
 	full := argv
 	if inheritFDs {
-		if len(socks) > 0 {
-			env = append(env, "LISTEN_FDS="+strconv.Itoa(len(socks)), "LISTEN_FDNAMES="+s.sockets.names())
-		}
 		env = append(env, ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
+	abort := func() {
+		if ns != nil {
+			ns.Close()
+		}
+		s.srv.release(h)
+	}
 	pipes, err := s.out.pipes()
 	if err != nil {
-		if ns != nil {
-			ns.Close()
-		}
-		s.releaseSockets(socks)
+		abort()
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, fdsOf(socks), pipes.w[0], pipes.w[1])
+	proc, err := startProcess(full, cmpOr(s.cfg.RunDir, s.dir), env, h.fds, pipes.w[0], pipes.w[1])
 	if err != nil {
 		pipes.abort()
-		if ns != nil {
-			ns.Close()
-		}
-		s.releaseSockets(socks)
+		abort()
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{pipes: pipes, gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, socks: socks, exe: s.resolve(argv[0]), backend: backend, started: time.Now(), done: make(chan struct{})}
+	c := &child{pipes: pipes, gen: gen, pid: proc.Pid, proc: proc, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
 		if bytes.Contains(line, []byte("address already in use")) {
 			c.addrInUse.Store(true)
@@ -183,15 +167,9 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		defer t.Stop()
 		assume = t.C
 	}
-	var probed chan error
-	if c.backend != "" {
-		// Proxy mode: the app binds its private port itself, so a connection
-		// there means it listens.
-		assume = nil
-		probed = make(chan error, 1)
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go func() { probed <- probe(pctx, c.backend, c.done) }()
+	probed := s.srv.probe(ctx, c.handout, c.done)
+	if probed != nil {
+		assume = nil // the server's own rule decides
 	}
 	select {
 	case err := <-probed:
@@ -230,15 +208,15 @@ func (c *child) alive() bool {
 	}
 }
 
-// stop ends a child. For a swap (drain true) it first waits until no
+// stop ends a child and returns once its process group is gone. For a swap (drain true) it first waits until no
 // connection waits in the child's steered sockets. Then it sends the stop
 // signal to the child's process group, waits up to the stop timeout, and
 // SIGKILLs the group. It returns once the child is gone, and also kills
 // anything left in its group.
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
-	if drain && s.sockets != nil {
-		if steered, left := s.sockets.drainQueues(c.socks, s.handoff.Load()); steered {
+	if drain {
+		if drained, left := s.srv.retire(c.handout, s.handoff.Load()); drained {
 			s.emit(QueueDrained{PID: c.pid, Left: left})
 		}
 	}
@@ -261,6 +239,7 @@ func (s *Supervisor) stop(c *child, drain bool) {
 	}
 	s.emit(ChildExited{PID: c.pid, Status: c.exitStatus()})
 	s.reap(c)
+	waitGone(c, s.cfg.StopTimeout, s.log)
 }
 
 // kill ends a child that never became ready.
@@ -276,15 +255,26 @@ func (s *Supervisor) kill(c *child) {
 func (s *Supervisor) reap(c *child) {
 	killGroup(c.pid)
 	s.reaper.gone(c.pid)
-	s.releaseSockets(c.socks)
-	c.socks = nil
+	if c.handout != nil {
+		s.srv.release(c.handout)
+	}
 	if c.binary != "" {
 		os.Remove(c.binary)
 	}
 }
 
-func (s *Supervisor) releaseSockets(socks []*member) {
-	if s.sockets != nil && socks != nil {
-		s.sockets.release(socks)
+// waitGone waits up to timeout until c's process group has no member
+// left, and says so when one outlives it.
+func waitGone(c *child, timeout time.Duration, log *slog.Logger) {
+	if !waitGroupGone(c.pid, timeout) {
+		log.Warn("old process group still has members; starting the new child anyway", "pgid", c.pid)
 	}
+}
+
+// doneChan returns the channel closed when c exits, or nil for no child.
+func (c *child) doneChan() <-chan struct{} {
+	if c == nil {
+		return nil
+	}
+	return c.done
 }

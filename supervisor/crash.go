@@ -35,3 +35,12 @@ func (l *crashLoop) timer() <-chan time.Time {
 
 // fired clears the timer after it fired.
 func (l *crashLoop) fired() { l.t = nil }
+
+// cancel drops a restart that is no longer due: a change or a ready child
+// came first.
+func (l *crashLoop) cancel() {
+	if l.t != nil {
+		l.t.Stop()
+		l.t = nil
+	}
+}

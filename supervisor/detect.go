@@ -10,7 +10,7 @@ import (
 // address reloader holds: it printed "address already in use", or it exited
 // right after starting while reloader holds sockets.
 func (s *Supervisor) explainFailedStart(c *child, err error) {
-	if s.proxy != nil || s.sockets == nil || len(s.Addrs()) == 0 || !errors.Is(err, ErrNotReady) {
+	if !s.srv.handsOver() || len(s.Addrs()) == 0 || !errors.Is(err, ErrNotReady) {
 		return
 	}
 	if c.pipes != nil {

@@ -62,48 +62,41 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*sockGroup
 	return sg, nil
 }
 
-// ReleaseInherited drops the hold that Busy inherited sockets keep for the
-// process they came from. Call it once that process has exited.
-func (s *Supervisor) ReleaseInherited() {
-	if s.sockets == nil {
-		return
-	}
-	s.sockets.mu.Lock()
-	defer s.sockets.mu.Unlock()
-	for i, sg := range s.sockets.gs {
+// releaseInherited drops the hold that Busy inherited sockets keep for the
+// process they came from.
+func (g *groups) releaseInherited() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, sg := range g.gs {
 		for _, m := range sg.members {
 			if m != nil && m.inherited {
 				m.inherited = false
-				s.sockets.releaseOne(i, m)
+				g.releaseOne(i, m)
 			}
 		}
 	}
 }
 
-// Serving returns the sockets that serve now, in fd order, for handing to
-// another process (a self-upgrade).
-func (s *Supervisor) Serving() []ServingSocket {
-	if s.sockets == nil {
-		return nil
-	}
-	s.sockets.mu.Lock()
-	defer s.sockets.mu.Unlock()
-	out := make([]ServingSocket, 0, len(s.sockets.gs))
-	for _, sg := range s.sockets.gs {
-		conn, _ := sg.serving.ln.(syscall.Conn)
-		out = append(out, ServingSocket{Address: sg.Address, Conn: conn})
+// serving returns the sockets that serve now, in fd order.
+func (g *groups) serving() []ServingSocket {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]ServingSocket, 0, len(g.gs))
+	for _, sg := range g.gs {
+		out = append(out, servingConn(sg.Address, sg.serving.ln))
 	}
 	return out
 }
 
-// Handoff makes Run, when its context ends, drain the serving child as if
-// it had been replaced: the sockets now belong to another process that
-// steers connections away, so the child's queues are emptied before its
-// stop signal.
-func (s *Supervisor) Handoff() { s.handoff.Store(true) }
-
-// Ready is closed when the first child is ready.
-func (s *Supervisor) Ready() <-chan struct{} { return s.ready }
+// steered reports whether any address is steered.
+func (g *groups) steered() bool {
+	for _, sg := range g.gs {
+		if sg.steer {
+			return true
+		}
+	}
+	return false
+}
 
 // openAll opens the inherited sockets, then the configured addresses.
 func openAll(ctx context.Context, cfg Config, log *slog.Logger) (*groups, error) {

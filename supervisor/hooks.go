@@ -44,15 +44,15 @@ func (s *Supervisor) runCommand(ctx context.Context, name string, argv []string,
 
 // afterSwap runs the post_swap hook, if any, in the background. Run waits
 // for it (and cancels it) when it stops.
-func (s *Supervisor) afterSwap(c *child) {
-	if len(s.cfg.PostSwap) == 0 || s.runCtx == nil {
+func (s *Supervisor) afterSwap(ctx context.Context, c *child) {
+	if len(s.cfg.PostSwap) == 0 {
 		return
 	}
 	s.drains.Add(1)
 	go func() {
 		defer s.drains.Done()
 		start := time.Now()
-		err := s.runCommand(s.runCtx, hookPostSwap, s.cfg.PostSwap, "RELOADER_PID="+strconv.Itoa(c.pid))
+		err := s.runCommand(ctx, hookPostSwap, s.cfg.PostSwap, "RELOADER_PID="+strconv.Itoa(c.pid))
 		took := time.Since(start).Round(time.Millisecond)
 		if !errors.Is(err, context.Canceled) {
 			s.emit(HookDone{Hook: hookPostSwap, PID: c.pid, Took: took, Err: err})

@@ -211,10 +211,12 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 		h.s.Reload("test")
 		h.waitReady()
 		h.log.wait(t, &h.logFrom, "child exited")
-		h.s.sockets.mu.Lock()
-		fd := h.s.sockets.gs[0].serving.fd
-		h.s.sockets.mu.Unlock()
-		nb, err := nonblocking(fd)
+		rc, err := h.s.Serving()[0].Conn.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb bool
+		rc.Control(func(fd uintptr) { nb, err = nonblocking(int(fd)) })
 		if err != nil || !nb {
 			t.Fatalf("after swap %d the shared socket is not O_NONBLOCK (%v)", i+1, err)
 		}

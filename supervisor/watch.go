@@ -44,6 +44,18 @@ func (s *Supervisor) watcherOptions() (watcher.Options, error) {
 	return opts, nil
 }
 
+// watchOrWarn starts watching. If that fails (an inotify limit, say: the
+// error names the sysctl to raise), it says so and returns no changes: the
+// app still runs, and SIGHUP still swaps.
+func (s *Supervisor) watchOrWarn(ctx context.Context) (<-chan watcher.Batch, func()) {
+	changes, stop, err := s.watch(ctx)
+	if err != nil {
+		s.emit(WatchFailed{Err: err})
+		return nil, func() {}
+	}
+	return changes, stop
+}
+
 // watch starts the watcher on the watch root, or returns a nil channel when
 // watching is off.
 func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), error) {

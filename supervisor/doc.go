@@ -1,0 +1,42 @@
+// Package supervisor runs a Go app in generations and swaps a new
+// generation in when its sources change, without refusing a request: the
+// supervisor owns the listening sockets and never closes them.
+//
+// # A swap
+//
+// A change (a file edit, Reload, SIGHUP) starts a new generation while the
+// current child keeps serving:
+//
+//  1. Build. The pre_build hook runs, then `go build` for a `go run`
+//     command (or the configured build command). A change that arrives
+//     during the build cancels it and builds again. A failed build emits
+//     BuildFailed with the compiler's output; the old child keeps serving.
+//  2. Start. The child is started in its own process group with what the
+//     server hands out: the sockets at fds 3, 4, ... with LISTEN_FDS,
+//     LISTEN_PID (set by the exec shim) and LISTEN_FDNAMES, a private
+//     NOTIFY_SOCKET, or, behind the proxy, a private port in $PORT.
+//  3. Ready. The child is ready on READY=1, on the proxy's connect probe,
+//     or after staying up for the ready delay (Config.Ready). A child that
+//     exits or times out first is killed and StartFailed is emitted; the
+//     old child keeps serving. Changes that arrive meanwhile wait, merged
+//     into one, and build once this generation is settled.
+//  4. Steer. The ready child is promoted: with steering, a BPF program
+//     sends every new connection to its own SO_REUSEPORT socket; with one
+//     shared socket both children accept; the proxy sends new requests to
+//     it. Swapped is emitted.
+//  5. Drain. The old child is retired in the background: with steering,
+//     the supervisor waits until its accept queue is empty, then sends it
+//     the stop signal, waits up to the stop timeout and kills its process
+//     group.
+//  6. Retire. The old child's sockets, binary and process group are
+//     released.
+//
+// In sequential mode (Config.Restart, and on platforms that cannot hand
+// sockets to a child) the old child is stopped after step 1 and before
+// step 2; requests wait in the kernel's queue meanwhile. A serving child
+// that exits on its own emits Crashed and, with Config.RestartOnCrash, is
+// restarted after a backoff that doubles up to a cap.
+//
+// Everything that happens is an Event, delivered to Config.OnEvent and
+// logged with a stable event= attribute.
+package supervisor

@@ -1,0 +1,149 @@
+package supervisor
+
+import (
+	"context"
+	"strconv"
+	"syscall"
+)
+
+// A server is how the generations of the app are served: what a new child
+// is given, whether the server has its own readiness rule, how traffic
+// moves to the promoted child and away from the one it replaces. New picks
+// one, once:
+//
+//   - steered: each generation gets its own SO_REUSEPORT socket on every
+//     TCP address, and a BPF program steers new connections to the
+//     promoted one; an old child's accept queue is emptied before its stop
+//     signal.
+//   - shared: every generation serves on the same socket per address.
+//   - proxy: the supervisor serves the addresses as an HTTP proxy, and
+//     each child binds a private loopback port given in $PORT.
+//   - bare: nothing is handed over; the app binds its own ports.
+//
+// The run loop calls handout, then starts the child with what it got,
+// waits until it is ready (probe, READY=1 or a delay), promotes it, and
+// retires and releases the child it replaces.
+type server interface {
+	// addrs returns the addresses the server owns, with ports chosen.
+	addrs() []Address
+	// handout prepares what the child of a new generation is given.
+	handout(ctx context.Context) (*handout, error)
+	// probe returns the server's own readiness rule for a started child:
+	// a channel that yields nil once it is ready, or an error. nil means
+	// the server has none.
+	probe(ctx context.Context, h *handout, exited <-chan struct{}) <-chan error
+	// promote moves new traffic to the child that was given h.
+	promote(h *handout)
+	// retire prepares h's child for its stop signal. With all, every
+	// socket is retired: the sockets belong to another process now.
+	// drained reports whether a queue was waited for, and left what was
+	// still queued.
+	retire(h *handout, all bool) (drained bool, left int)
+	// release drops what h held, once its child is gone.
+	release(h *handout)
+	// handsOver reports whether the child is given the public addresses,
+	// so that an app that binds them itself fails with EADDRINUSE.
+	handsOver() bool
+	// serving returns the sockets that serve now, for a self-upgrade.
+	serving() []ServingSocket
+	// releaseInherited drops the hold of sockets inherited busy.
+	releaseInherited()
+	// shutdown stops the server's own serving (the proxy's), letting
+	// requests in flight finish while ctx allows.
+	shutdown(ctx context.Context)
+	// close closes the sockets.
+	close()
+}
+
+// handout is what a server gives one child: fds placed at 3, 4, ... and
+// variables for its environment.
+type handout struct {
+	fds     []int
+	env     []string
+	socks   []*member // the sockets behind fds, for the server's books
+	backend string    // proxy: the child's private "127.0.0.1:port"
+}
+
+// newServer picks how generations are served and opens the sockets.
+func newServer(ctx context.Context, cfg Config, s *Supervisor) (server, error) {
+	if !inheritFDs {
+		if len(cfg.Listen) > 0 || cfg.Proxy {
+			s.log.Warn("this platform cannot hand sockets to a child: falling back to stop-then-start; the app binds its own port")
+		}
+		return bare{}, nil
+	}
+	g, err := openAll(ctx, cfg, s.log)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Proxy:
+		return newProxyServer(g, cfg.ProxyPortEnv, cfg.ProxyHold, s), nil
+	case len(g.gs) == 0:
+		return bare{}, nil
+	case g.steered():
+		return steered{shared{g}}, nil
+	}
+	return shared{g}, nil
+}
+
+// bare hands nothing over: the app binds its own ports.
+type bare struct{}
+
+func (bare) addrs() []Address                                              { return nil }
+func (bare) handout(context.Context) (*handout, error)                     { return &handout{}, nil }
+func (bare) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
+func (bare) promote(*handout)                                              {}
+func (bare) retire(*handout, bool) (bool, int)                             { return false, 0 }
+func (bare) release(*handout)                                              {}
+func (bare) handsOver() bool                                               { return false }
+func (bare) serving() []ServingSocket                                      { return nil }
+func (bare) releaseInherited()                                             {}
+func (bare) shutdown(context.Context)                                      {}
+func (bare) close()                                                        {}
+
+// shared hands every child the same socket per address.
+type shared struct{ g *groups }
+
+func (s shared) addrs() []Address { return s.g.addrs() }
+
+func (s shared) handout(ctx context.Context) (*handout, error) {
+	socks, err := s.g.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &handout{
+		socks: socks,
+		fds:   fdsOf(socks),
+		env:   []string{"LISTEN_FDS=" + strconv.Itoa(len(socks)), "LISTEN_FDNAMES=" + s.g.names()},
+	}, nil
+}
+
+func (shared) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
+func (s shared) promote(h *handout)                                          { s.g.promote(h.socks) }
+func (shared) retire(*handout, bool) (bool, int)                             { return false, 0 }
+func (shared) handsOver() bool                                               { return true }
+func (s shared) serving() []ServingSocket                                    { return s.g.serving() }
+func (s shared) releaseInherited()                                           { s.g.releaseInherited() }
+func (shared) shutdown(context.Context)                                      {}
+func (s shared) close()                                                      { s.g.close() }
+
+func (s shared) release(h *handout) {
+	if h.socks != nil {
+		s.g.release(h.socks)
+		h.socks = nil
+	}
+}
+
+// steered gives each generation its own socket on a steered address and
+// moves new connections to the promoted child's; before an old child's
+// stop signal, it waits until nothing is queued on that child's sockets.
+type steered struct{ shared }
+
+func (s steered) retire(h *handout, all bool) (bool, int) { return s.g.drainQueues(h.socks, all) }
+
+// servingConn is the serving socket of an address, for a self-upgrade.
+func servingConn(a Address, ln any) ServingSocket {
+	conn, _ := ln.(syscall.Conn)
+	return ServingSocket{Address: a, Conn: conn}
+}
