@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/loadgen"
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
 // appInit is the stock server's init time (its sleep before Serve).
@@ -83,10 +84,9 @@ const (
 	swapAfter  = 300 * time.Millisecond
 )
 
-var (
-	reBuildTime = regexp.MustCompile(`msg=swapped .*build_time=(\S+)`)
-	reSwapTimes = regexp.MustCompile(`msg=swapped change=(\S+) .*build_time=(\S+) swap_time=(\S+)`)
-)
+// reloader's log is read by its stable event= attribute, never by message
+// text: every supervisor line carries one.
+var reBuildTime = regexp.MustCompile(`\bevent=swapped\b.*\bbuild_time=(\S+)`)
 
 func swapScenario(ctx context.Context, e *env) (section, error) {
 	edits, steady := 20, 3*time.Second
@@ -269,9 +269,12 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 	}
 	p.mu.Lock()
 	for _, line := range p.lines {
-		if m := reSwapTimes.FindStringSubmatch(line.text); m != nil && m[1] != "start" {
-			b, err1 := time.ParseDuration(m[2])
-			st, err2 := time.ParseDuration(m[3])
+		if !logline.Is(line.text, "swapped") {
+			continue
+		}
+		if a := logline.Attrs(line.text); a["change"] != "start" {
+			b, err1 := time.ParseDuration(a["build_time"])
+			st, err2 := time.ParseDuration(a["swap_time"])
 			if err1 == nil && err2 == nil {
 				r.builds = append(r.builds, b)
 				r.starts = append(r.starts, st)

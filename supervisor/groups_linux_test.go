@@ -57,6 +57,7 @@ func TestUnixSocketsStayShared(t *testing.T) {
 }
 
 func TestUnexpectedGroupMemberIsWarnedAndStarved(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, Config{})
 	h.waitReady()
 	addr := h.s.Addrs()[0].Addr

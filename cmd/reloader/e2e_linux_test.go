@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
 // One real edit -> build -> swap test per serving mode: steered sockets,
@@ -77,7 +79,7 @@ func indexOf(p *reloaderProc, from int, name string, pid int) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := from; i < len(p.lines); i++ {
-		if isEvent(p.lines[i], name, "pid="+strconv.Itoa(pid)) {
+		if logline.Is(p.lines[i], name, "pid="+strconv.Itoa(pid)) {
 			return i
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/loadgen"
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
 // newApp writes a module in a temp dir whose main.go is
@@ -236,9 +236,9 @@ func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Durati
 func (p *reloaderProc) waitEvent(from int, name string, timeout time.Duration, want ...string) (map[string]string, int) {
 	p.t.Helper()
 	line, next := p.waitFor(from, "event="+name+" "+strings.Join(want, " "), func(line string) bool {
-		return isEvent(line, name, want...)
+		return logline.Is(line, name, want...)
 	}, timeout)
-	return attrs(line), next
+	return logline.Attrs(line), next
 }
 
 // events returns the attributes of every line from index from on that has
@@ -248,48 +248,11 @@ func (p *reloaderProc) events(from int, name string) []map[string]string {
 	defer p.mu.Unlock()
 	var out []map[string]string
 	for _, line := range p.lines[min(from, len(p.lines)):] {
-		if isEvent(line, name) {
-			out = append(out, attrs(line))
+		if logline.Is(line, name) {
+			out = append(out, logline.Attrs(line))
 		}
 	}
 	return out
-}
-
-// reAttr is one key=value of a text log line; the value may be quoted.
-var reAttr = regexp.MustCompile(`([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)`)
-
-// attrs parses the key=value pairs of a text log line, unquoting values.
-func attrs(line string) map[string]string {
-	m := map[string]string{}
-	for _, kv := range reAttr.FindAllStringSubmatch(line, -1) {
-		v := kv[2]
-		if u, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
-			v = u
-		}
-		if _, dup := m[kv[1]]; !dup {
-			m[kv[1]] = v
-		}
-	}
-	return m
-}
-
-// isEvent reports whether a log line has event=name and every attribute
-// in want ("key=value").
-func isEvent(line, name string, want ...string) bool {
-	if !strings.Contains(line, "event="+name) {
-		return false
-	}
-	a := attrs(line)
-	if a["event"] != name {
-		return false
-	}
-	for _, kv := range want {
-		k, v, _ := strings.Cut(kv, "=")
-		if a[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func (p *reloaderProc) mark() int {

@@ -283,8 +283,8 @@ func TestKillStaleOnStart(t *testing.T) {
 	recordAs(t, reg, owner.PID, h.PID)
 	owner.Stdin.Close()
 	<-owner.Done
-	bin := buildServer(t, "stock")
-	r := startReloader(t, dir, "-l", h.Addr, "--kill-stale", "--watch=false", "--ready-delay", "50ms", "--", bin)
+	// Not parallel (t.Setenv): a child that builds nothing.
+	r := startReloader(t, dir, "-l", h.Addr, "--kill-stale", "--watch=false", "--ready", "delay", "--ready-delay", "10ms", "--", "sleep", "300")
 	r.waitEvent(0, "stale_killed", 30*time.Second, "pid="+strconv.Itoa(h.PID))
 	r.waitEvent(0, "child_ready", 30*time.Second)
 	select {

@@ -79,7 +79,9 @@ func TestDetectsAnAppThatBindsTheHeldAddress(t *testing.T) {
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
 	dir := newApp(t, "portapp")
-	r := startReloader(t, dir, "-l", addr, "--env", "PORT="+port, "--", "go", "run", ".")
+	// A long ready delay: the app must fail to bind before it counts as
+	// ready, however slowly it starts on a loaded machine.
+	r := startReloader(t, dir, "-l", addr, "--env", "PORT="+port, "--ready-delay", "60s", "--", "go", "run", ".")
 	a, _ := r.waitEvent(0, "address_in_use", 120*time.Second)
 	if a["level"] != "ERROR" || !strings.Contains(a["fix_listenfd"], "listenfd.Listen") || !strings.Contains(a["fix_proxy"], "--proxy") {
 		t.Errorf("the detection line does not name both fixes: %v", a)

@@ -28,7 +28,11 @@ func TestSteeringStockServerLosesNothing(t *testing.T) {
 	// Every swap logs that the old accept queue was empty at its stop
 	// signal; the last drain may still be running, so wait for each line.
 	for i := 0; i < swaps; i++ {
-		_, from = s.r.waitEvent(from, "queue_drained", 10*time.Second)
+		var drained map[string]string
+		drained, from = s.r.waitEvent(from, "queue_drained", 10*time.Second)
+		if drained["level"] != "INFO" {
+			t.Errorf("swap %d: the old accept queue was not empty at the stop signal: %v", i+1, drained)
+		}
 	}
 	s.shutdown()
 }
