@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	reChildReady  = regexp.MustCompile(`msg="child ready" pid=\d+ gen=(\d+)`)
-	reChildExited = regexp.MustCompile(`msg="child exited"`)
+	reChildReady  = regexp.MustCompile(`\bevent=child_ready\b`)
+	reChildExited = regexp.MustCompile(`\bevent=child_exited\b`)
 )
 
 // usage is the supervisor's footprint at one moment.
@@ -37,7 +37,7 @@ func enduranceScenario(ctx context.Context, e *env) (section, error) {
 		Name:  "endurance",
 		Title: "5. Endurance",
 		Intro: fmt.Sprintf("%d swaps of a trivial prebuilt child (it sends READY=1 and waits for SIGTERM), forced with SIGHUP: "+
-			"`reloader --watch=false --ready notify -l 127.0.0.1:PORT -- ./idle`, each swap waited for until its `msg=\"child ready\"` line. "+
+			"`reloader --watch=false --ready notify -l 127.0.0.1:PORT -- ./idle`, each swap waited for until its `event=child_ready` line. "+
 			"The supervisor's footprint is read from /proc after the first child is ready, halfway, and at the end once every old child has exited. "+
 			"Goroutines are not visible from outside the process: the OS thread count (/proc/PID/status Threads) stands in for them.", swaps),
 		Header: []string{"supervisor", "start", "halfway", "end"},
@@ -77,7 +77,7 @@ func enduranceScenario(ctx context.Context, e *env) (section, error) {
 		if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 			return sec, err
 		}
-		want := regexp.MustCompile(fmt.Sprintf(`msg="child ready" pid=\d+ gen=%d `, i+1))
+		want := regexp.MustCompile(fmt.Sprintf(`\bevent=child_ready\b.*\bgen=%d\b`, i+1))
 		var at time.Time
 		if _, at, next, err = p.waitLine(ctx, next, want, 10*time.Second); err != nil {
 			return sec, fmt.Errorf("swap %d: %w", i, err)

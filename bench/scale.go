@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	reWatching = regexp.MustCompile(`msg=watching`)
+	reWatching = regexp.MustCompile(`\bevent=watching\b`)
 	reAirRun   = regexp.MustCompile(`running\.\.\.`)
 )
 
@@ -39,7 +39,7 @@ func scaleScenario(ctx context.Context, e *env) (section, error) {
 		Name:  "scale",
 		Title: "4. Watch scale",
 		Intro: fmt.Sprintf("Generated trees of `.go` files (10 leaf packages per parent dir) in a module whose main package is tiny. *Watcher ready* is from process start "+
-			"to reloader's `msg=watching` line, logged once every directory is watched and before the first build starts (for air: to its first `building...` line). "+
+			"to reloader's `event=watching` line, logged once every directory is watched and before the first build starts (for air: to its first `building...` line). "+
 			"*Build* is the first build (reloader's `build_time`; air: `building...` to `running...`). RSS is the supervisor's VmRSS after %v idle; CPU is its utime+stime over those %v.", idle, idle),
 		Header: []string{"tool", "files", "dirs", "watcher ready", "build", "RSS", fmt.Sprintf("CPU over %v idle", idle)},
 	}

@@ -14,9 +14,9 @@ import (
 )
 
 var (
-	reBuilding    = regexp.MustCompile(`msg=building`)
+	reBuilding    = regexp.MustCompile(`\bevent=building\b`)
 	reAirBuilding = regexp.MustCompile(`building\.\.\.`)
-	reRestarted   = regexp.MustCompile(`change during build; restarting build`)
+	reRestarted   = regexp.MustCompile(`\bevent=build_restarted\b`)
 	reOverflow    = regexp.MustCompile(`(?i)overflow`)
 )
 

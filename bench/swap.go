@@ -12,6 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/loadgen"
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
 // appInit is the stock server's init time (its sleep before Serve).
@@ -81,10 +84,9 @@ const (
 	swapAfter  = 300 * time.Millisecond
 )
 
-var (
-	reBuildTime = regexp.MustCompile(`msg=swapped .*build_time=(\S+)`)
-	reSwapTimes = regexp.MustCompile(`msg=swapped change=(\S+) .*build_time=(\S+) swap_time=(\S+)`)
-)
+// reloader's log is read by its stable event= attribute, never by message
+// text: every supervisor line carries one.
+var reBuildTime = regexp.MustCompile(`\bevent=swapped\b.*\bbuild_time=(\S+)`)
 
 func swapScenario(ctx context.Context, e *env) (section, error) {
 	edits, steady := 20, 3*time.Second
@@ -217,10 +219,10 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 	if e.opts.Quick {
 		settle = 100 * time.Millisecond
 	}
-	l := startLoad(url, 4, 12*time.Millisecond)
+	l := loadgen.Start(url, loadgen.Options{Clients: 4, Interval: 12 * time.Millisecond, Timeout: 5 * time.Second})
 	t0 := time.Now()
 	if err := sleep(ctx, steady); err != nil {
-		l.finish()
+		l.Finish()
 		return "", r, err
 	}
 	t1 := time.Now()
@@ -230,22 +232,22 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 		saved := time.Now()
 		saves = append(saves, saved)
 		if err := setVersion(dir, v); err != nil {
-			l.finish()
+			l.Finish()
 			return "", r, err
 		}
-		at, ok := l.waitVersion(ctx, v, 60*time.Second)
-		if !ok {
-			l.finish()
+		isV := func(body string) bool { got, ok := loadgen.VersionOf(body); return ok && got == v }
+		if !l.Wait(ctx, time.Time{}, isV, 60*time.Second) {
+			l.Finish()
 			return "", r, fmt.Errorf("version %s not served within 60s:%s", v, p.tail(20))
 		}
-		r.s2s = append(r.s2s, at.Sub(saved))
+		r.s2s = append(r.s2s, l.First(isV).Sub(saved))
 		if err := sleep(ctx, settle); err != nil { // a developer does not save twice a second
-			l.finish()
+			l.Finish()
 			return "", r, err
 		}
 	}
 	t2 := time.Now()
-	all := l.finish()
+	all := l.Finish().Samples
 	r.steady = summarise(all, t0, t1)
 	r.edits = summarise(all, t1, t2)
 	for i, saved := range saves {
@@ -267,9 +269,12 @@ func runSwap(ctx context.Context, e *env, t tool, edits int, steady time.Duratio
 	}
 	p.mu.Lock()
 	for _, line := range p.lines {
-		if m := reSwapTimes.FindStringSubmatch(line.text); m != nil && m[1] != "start" {
-			b, err1 := time.ParseDuration(m[2])
-			st, err2 := time.ParseDuration(m[3])
+		if !logline.Is(line.text, "swapped") {
+			continue
+		}
+		if a := logline.Attrs(line.text); a["change"] != "start" {
+			b, err1 := time.ParseDuration(a["build_time"])
+			st, err2 := time.ParseDuration(a["swap_time"])
 			if err1 == nil && err2 == nil {
 				r.builds = append(r.builds, b)
 				r.starts = append(r.starts, st)
@@ -293,7 +298,7 @@ func waitServed(ctx context.Context, url, v string, timeout time.Duration) error
 		if resp, err := c.Get(url); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if got, ok := versionOf(string(b)); ok && got == v {
+			if got, ok := loadgen.VersionOf(string(b)); ok && got == v {
 				return nil
 			}
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reloader-dev/reloader/internal/portholder"
 )
 
 func holderOf(r *Report, pid int) *Holder {
@@ -25,9 +27,9 @@ func holderOf(r *Report, pid int) *Holder {
 }
 
 func TestDiagnoseForeignTCPHolder(t *testing.T) {
-	h := startHelper(t, "tcp")
+	h := portholder.Start(t, "tcp")
 	ctx := context.Background()
-	for _, addr := range []string{h.addr, ":" + h.port(), "0.0.0.0:" + h.port()} {
+	for _, addr := range []string{h.Addr, ":" + h.Port(), "0.0.0.0:" + h.Port()} {
 		r, err := Diagnose(ctx, "tcp", addr)
 		if err != nil {
 			t.Fatal(err)
@@ -35,22 +37,22 @@ func TestDiagnoseForeignTCPHolder(t *testing.T) {
 		if r.Kind != KindInUse || r.Errno != "EADDRINUSE" || r.ErrnoNum != 98 {
 			t.Fatalf("%s: kind %v errno %s %d, want in use EADDRINUSE 98\n%s", addr, r.Kind, r.Errno, r.ErrnoNum, r)
 		}
-		hd := holderOf(r, h.pid)
+		hd := holderOf(r, h.PID)
 		if hd == nil {
-			t.Fatalf("%s: report does not name helper pid %d:\n%s", addr, h.pid, r)
+			t.Fatalf("%s: report does not name helper pid %d:\n%s", addr, h.PID, r)
 		}
-		if hd.State != "LISTEN" || hd.Local != h.addr || hd.UID != os.Getuid() || hd.Inode == 0 || hd.User == "" {
+		if hd.State != "LISTEN" || hd.Local != h.Addr || hd.UID != os.Getuid() || hd.Inode == 0 || hd.User == "" {
 			t.Errorf("holder = %+v", *hd)
 		}
 		if !strings.Contains(hd.Cmdline, "helper-tcp") {
 			t.Errorf("cmdline %q does not name the helper", hd.Cmdline)
 		}
-		want := addr + " is in use by pid " + strconv.Itoa(h.pid) + " ("
+		want := addr + " is in use by pid " + strconv.Itoa(h.PID) + " ("
 		if s := r.Summary(); !strings.HasPrefix(s, want) || !strings.Contains(s, "helper-tcp") {
 			t.Errorf("summary %q, want prefix %q and the command", s, want)
 		}
 		out := r.String()
-		for _, w := range []string{"EADDRINUSE 98", "kill " + strconv.Itoa(h.pid), "reloader port " + addr} {
+		for _, w := range []string{"EADDRINUSE 98", "kill " + strconv.Itoa(h.PID), "reloader port " + addr} {
 			if !strings.Contains(out, w) {
 				t.Errorf("diagnosis lacks %q:\n%s", w, out)
 			}
@@ -59,9 +61,9 @@ func TestDiagnoseForeignTCPHolder(t *testing.T) {
 }
 
 func TestDiagnoseOtherAddressIsFree(t *testing.T) {
-	h := startHelper(t, "tcp")
+	h := portholder.Start(t, "tcp")
 	// 127.0.0.2 is loopback too, and does not conflict with 127.0.0.1.
-	r, err := Diagnose(context.Background(), "tcp", "127.0.0.2:"+h.port())
+	r, err := Diagnose(context.Background(), "tcp", "127.0.0.2:"+h.Port())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,19 +76,19 @@ func TestDiagnoseOtherAddressIsFree(t *testing.T) {
 }
 
 func TestDiagnoseUDPHolder(t *testing.T) {
-	h := startHelper(t, "udp")
-	r, err := Diagnose(context.Background(), "udp", h.addr)
+	h := portholder.Start(t, "udp")
+	r, err := Diagnose(context.Background(), "udp", h.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Kind != KindInUse {
 		t.Fatalf("kind %v:\n%s", r.Kind, r)
 	}
-	hd := holderOf(r, h.pid)
+	hd := holderOf(r, h.PID)
 	if hd == nil || hd.State != "UNCONN" {
-		t.Fatalf("report does not name udp helper pid %d:\n%s", h.pid, r)
+		t.Fatalf("report does not name udp helper pid %d:\n%s", h.PID, r)
 	}
-	if !strings.HasPrefix(r.Summary(), "udp "+h.addr+" is in use by pid "+strconv.Itoa(h.pid)) {
+	if !strings.HasPrefix(r.Summary(), "udp "+h.Addr+" is in use by pid "+strconv.Itoa(h.PID)) {
 		t.Errorf("summary %q", r.Summary())
 	}
 	if strings.Contains(r.String(), "TIME_WAIT") {
@@ -232,13 +234,13 @@ func TestExplainPermission(t *testing.T) {
 }
 
 func TestProcStart(t *testing.T) {
-	h := startHelper(t, "wait")
-	start, ok := procStart(h.pid)
+	h := portholder.Start(t, "wait")
+	start, ok := procStart(h.PID)
 	if !ok || start == 0 {
-		t.Fatalf("procStart(%d) = %d, %v", h.pid, start, ok)
+		t.Fatalf("procStart(%d) = %d, %v", h.PID, start, ok)
 	}
-	h.stop(t)
-	if _, ok := procStart(h.pid); ok {
-		t.Errorf("procStart says exited pid %d runs", h.pid)
+	h.Release(t)
+	if _, ok := procStart(h.PID); ok {
+		t.Errorf("procStart says exited pid %d runs", h.PID)
 	}
 }

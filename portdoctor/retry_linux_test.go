@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/portholder"
 )
 
 // syncBuffer is a bytes.Buffer safe for a logger and a test.
@@ -33,19 +35,19 @@ func (s *syncBuffer) String() string {
 }
 
 func TestRetryGivesUpWithDiagnosis(t *testing.T) {
-	h := startHelper(t, "tcp")
+	h := portholder.Start(t, "tcp")
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	attempts := 0
 	start := time.Now()
 	err := ListenRetry(context.Background(), func() error {
 		attempts++
-		ln, err := net.Listen("tcp", h.addr)
+		ln, err := net.Listen("tcp", h.Addr)
 		if err == nil {
 			ln.Close()
 		}
 		return err
-	}, "tcp", h.addr, time.Second, log)
+	}, "tcp", h.Addr, time.Second, log)
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("gave up after %v, before the wait", d)
 	}
@@ -56,8 +58,8 @@ func TestRetryGivesUpWithDiagnosis(t *testing.T) {
 	if attempts < 3 {
 		t.Errorf("%d attempts, want retries", attempts)
 	}
-	pid := "pid " + strconv.Itoa(h.pid)
-	if !strings.Contains(err.Error(), pid) || holderOf(be.Report, h.pid) == nil {
+	pid := "pid " + strconv.Itoa(h.PID)
+	if !strings.Contains(err.Error(), pid) || holderOf(be.Report, h.PID) == nil {
 		t.Errorf("error %q does not name %s", err, pid)
 	}
 	if n := strings.Count(logs.String(), "address in use; retrying"); n != 1 || !strings.Contains(logs.String(), pid) {
@@ -66,13 +68,13 @@ func TestRetryGivesUpWithDiagnosis(t *testing.T) {
 }
 
 func TestRetrySucceedsWhenHolderLeaves(t *testing.T) {
-	h := startHelper(t, "tcp")
+	h := portholder.Start(t, "tcp")
 	var ln net.Listener
-	err := Retry{Wait: 30 * time.Second}.Listen(context.Background(), "tcp", h.addr, func() error {
+	err := Retry{Wait: 30 * time.Second}.Listen(context.Background(), "tcp", h.Addr, func() error {
 		var err error
-		ln, err = net.Listen("tcp", h.addr)
+		ln, err = net.Listen("tcp", h.Addr)
 		if err != nil {
-			h.stdin.Close() // the holder leaves after the first failure
+			h.Stdin.Close() // the holder leaves after the first failure
 		}
 		return err
 	})

@@ -6,18 +6,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/portholder"
 )
 
 // recordChild records h as a child started by owner, as a reloader run
 // would have done.
-func recordChild(t *testing.T, reg *Registry, h, owner *helper) Child {
+func recordChild(t *testing.T, reg *Registry, h, owner *portholder.Holder) Child {
 	t.Helper()
-	start, ok := procStart(h.pid)
-	ownerStart, ok2 := procStart(owner.pid)
+	start, ok := procStart(h.PID)
+	ownerStart, ok2 := procStart(owner.PID)
 	if !ok || !ok2 {
 		t.Fatal("helpers not running")
 	}
-	c := Child{PID: h.pid, Start: start, Cmdline: "helper", Owner: owner.pid, OwnerStart: ownerStart, Recorded: time.Now()}
+	c := Child{PID: h.PID, Start: start, Cmdline: "helper", Owner: owner.PID, OwnerStart: ownerStart, Recorded: time.Now()}
 	if err := reg.Record(c); err != nil {
 		t.Fatal(err)
 	}
@@ -31,18 +33,18 @@ func TestStaleChildNamedAndKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := startHelper(t, "wait") // stands in for the earlier reloader run
-	h := startHelper(t, "tcp")
+	owner := portholder.Start(t, "wait") // stands in for the earlier reloader run
+	h := portholder.Start(t, "tcp")
 	c := recordChild(t, reg, h, owner)
 	opts := Options{Dir: dir}
 	ctx := context.Background()
 
 	// While its reloader runs, the child is named but not stale.
-	r, err := opts.Diagnose(ctx, "tcp", h.addr)
+	r, err := opts.Diagnose(ctx, "tcp", h.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hd := holderOf(r, h.pid)
+	hd := holderOf(r, h.PID)
 	if hd == nil || hd.Child == nil || hd.Stale {
 		t.Fatalf("want a live reloader's child:\n%s", r)
 	}
@@ -50,12 +52,12 @@ func TestStaleChildNamedAndKilled(t *testing.T) {
 		t.Fatalf("KillStale with the owner running: %v, want ErrOwnerRunning", err)
 	}
 
-	owner.stop(t)
-	r, err = opts.Diagnose(ctx, "tcp", h.addr)
+	owner.Release(t)
+	r, err = opts.Diagnose(ctx, "tcp", h.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hd := holderOf(r, h.pid); hd == nil || !hd.Stale {
+	if hd := holderOf(r, h.PID); hd == nil || !hd.Stale {
 		t.Fatalf("want a stale child:\n%s", r)
 	}
 	want := "a child left behind by an earlier reloader run in this directory"
@@ -63,11 +65,11 @@ func TestStaleChildNamedAndKilled(t *testing.T) {
 		t.Errorf("diagnosis does not name the stale child:\n%s", r)
 	}
 	stale, err := reg.Stale()
-	if err != nil || len(stale) != 1 || stale[0].PID != h.pid {
+	if err != nil || len(stale) != 1 || stale[0].PID != h.PID {
 		t.Fatalf("Stale() = %+v, %v", stale, err)
 	}
 	// Another directory's diagnosis does not know the child.
-	if r, _ := (Options{Dir: t.TempDir()}).Diagnose(ctx, "tcp", h.addr); holderOf(r, h.pid).Child != nil {
+	if r, _ := (Options{Dir: t.TempDir()}).Diagnose(ctx, "tcp", h.Addr); holderOf(r, h.PID).Child != nil {
 		t.Errorf("another directory names the child:\n%s", r)
 	}
 
@@ -75,14 +77,14 @@ func TestStaleChildNamedAndKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-h.done:
+	case <-h.Done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("stale child still runs after KillStale")
 	}
-	if r, _ := opts.Diagnose(ctx, "tcp", h.addr); r.Kind != KindNone {
+	if r, _ := opts.Diagnose(ctx, "tcp", h.Addr); r.Kind != KindNone {
 		t.Errorf("address not free after KillStale:\n%s", r)
 	}
-	if err := reg.Remove(h.pid); err != nil {
+	if err := reg.Remove(h.PID); err != nil {
 		t.Fatal(err)
 	}
 	if cs, err := reg.Children(); err != nil || len(cs) != 0 {
@@ -96,17 +98,17 @@ func TestKillStaleEscalatesToSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := startHelper(t, "wait")
-	h := startHelper(t, "tcp-noterm")
+	owner := portholder.Start(t, "wait")
+	h := portholder.Start(t, "tcp-noterm")
 	c := recordChild(t, reg, h, owner)
-	owner.stop(t)
+	owner.Release(t)
 	start := time.Now()
 	if err := KillStale(context.Background(), c, 200*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	<-h.done
-	if !strings.Contains(h.cmd.ProcessState.String(), "killed") {
-		t.Errorf("helper ended with %v, want killed", h.cmd.ProcessState)
+	<-h.Done
+	if !strings.Contains(h.Cmd.ProcessState.String(), "killed") {
+		t.Errorf("helper ended with %v, want killed", h.Cmd.ProcessState)
 	}
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("SIGKILL after %v, before the wait", d)
@@ -120,30 +122,30 @@ func TestRegistryAddRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := startHelper(t, "wait")
-	if err := reg.Add(h.pid, "helper"); err != nil {
+	h := portholder.Start(t, "wait")
+	if err := reg.Add(h.PID, "helper"); err != nil {
 		t.Fatal(err)
 	}
 	cs, err := reg.Children()
-	if err != nil || len(cs) != 1 || cs[0].PID != h.pid || cs[0].Start == 0 || !cs[0].Running() || !cs[0].OwnerRunning() {
+	if err != nil || len(cs) != 1 || cs[0].PID != h.PID || cs[0].Start == 0 || !cs[0].Running() || !cs[0].OwnerRunning() {
 		t.Fatalf("Children() = %+v, %v", cs, err)
 	}
 	if stale, _ := reg.Stale(); len(stale) != 0 {
 		t.Errorf("a child of this running process is stale: %+v", stale)
 	}
-	h.stop(t)
+	h.Release(t)
 	if cs[0].Running() {
 		t.Error("exited child still Running")
 	}
 	// Recording another child prunes the dead one.
-	other := startHelper(t, "wait")
-	if err := reg.Add(other.pid, ""); err != nil {
+	other := portholder.Start(t, "wait")
+	if err := reg.Add(other.PID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if cs, _ := reg.Children(); len(cs) != 1 || cs[0].PID != other.pid {
-		t.Errorf("Children() = %+v, want only pid %d", cs, other.pid)
+	if cs, _ := reg.Children(); len(cs) != 1 || cs[0].PID != other.PID {
+		t.Errorf("Children() = %+v, want only pid %d", cs, other.PID)
 	}
-	if err := reg.Remove(other.pid); err != nil {
+	if err := reg.Remove(other.PID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := reg.Children(); err != nil {

@@ -79,6 +79,7 @@ func (r *recorder) waitFor(t *testing.T, want string) string {
 }
 
 func TestChildOutputLinesStayWholeAndPrefixed(t *testing.T) {
+	t.Parallel()
 	out := newRecorder()
 	// Notify mode: a child is ready only once it has read its mode (and
 	// the chatty one has written everything), which orders the modes.

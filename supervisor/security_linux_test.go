@@ -14,6 +14,7 @@ import (
 // Each supervisor has its own private notify directory, 0700 and owned by
 // its user, and removes it when it stops.
 func TestNotifyDirIsPrivate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, DefaultConfig())
 	other := newHarness(t, DefaultConfig())
 	h.waitReady()
@@ -38,11 +39,12 @@ func TestNotifyDirIsPrivate(t *testing.T) {
 }
 
 func TestReadyFromAnotherProcessIsIgnored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, config(func(c *Config) { c.Ready, c.ReadyTimeout = ReadyNotify, 3*time.Second }))
 	first := h.waitReady()["pid"]
 	h.setMode("quiet") // the next child never sends READY=1
 	h.s.Reload("test")
-	started := h.log.wait(t, &h.logFrom, "child started")
+	started := h.log.event(t, &h.logFrom, "child_started")
 	gen := started["gen"]
 	// This test process is not in the child's process group: its READY=1
 	// must not make the silent child ready.
@@ -56,7 +58,7 @@ func TestReadyFromAnotherProcessIsIgnored(t *testing.T) {
 	if warn["sender_pid"] != strconv.Itoa(os.Getpid()) {
 		t.Errorf("ignored sender %s, want this test process %d", warn["sender_pid"], os.Getpid())
 	}
-	failed := h.log.wait(t, &h.logFrom, "new child failed; still serving the previous child")
+	failed := h.log.event(t, &h.logFrom, "start_failed")
 	if failed["pid"] != first {
 		t.Errorf("kept pid %s, want %s", failed["pid"], first)
 	}

@@ -25,6 +25,7 @@ func exitedWithin(pid int, d time.Duration) bool {
 // A child that ignores SIGTERM, and the grandchild it started, are killed
 // as a process group once stop_timeout has passed, and the log says so.
 func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
+	t.Parallel()
 	const timeout = 200 * time.Millisecond
 	h := newHarnessMode(t, config(func(c *Config) { c.StopTimeout, c.Ready = timeout, ReadyNotify }), "stubborn")
 	first := h.waitReady()["pid"]
@@ -36,8 +37,8 @@ func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	h.setMode("serve")
 	h.s.Reload("test")
 	h.waitReady()
-	stopping := h.log.wait(t, &h.logFrom, "stopping child")
-	killing := h.log.wait(t, &h.logFrom, "child did not stop within stop_timeout; killing its process group")
+	stopping := h.log.event(t, &h.logFrom, "stopping")
+	killing := h.log.event(t, &h.logFrom, "killed")
 	if stopping["pid"] != first || killing["pid"] != first {
 		t.Errorf("stopping pid %s, killing pid %s; want the stubborn child %s", stopping["pid"], killing["pid"], first)
 	}
@@ -46,7 +47,7 @@ func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	if waited := t2.Sub(t1); waited < timeout {
 		t.Errorf("killed %v after the stop signal, before stop_timeout (%v)", waited, timeout)
 	}
-	exited := h.log.wait(t, &h.logFrom, "child exited")
+	exited := h.log.event(t, &h.logFrom, "child_exited")
 	if exited["pid"] != first || !strings.Contains(exited["status"], "killed") {
 		t.Errorf("child exited %v, want pid %s killed", exited, first)
 	}

@@ -50,15 +50,34 @@ func (l *logSink) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// wait returns the attrs of the first record from index *from on whose
-// message is msg, and advances *from past it.
+// event returns the attrs of the first record from index *from on whose
+// event= attribute is name (see events.go), and advances *from past it.
+func (l *logSink) event(t *testing.T, from *int, name string) map[string]string {
+	t.Helper()
+	return l.find(t, from, "event "+name, func(r slog.Record) bool {
+		found := false
+		r.Attrs(func(a slog.Attr) bool {
+			found = a.Key == "event" && a.Value.String() == name
+			return !found
+		})
+		return found
+	})
+}
+
+// wait is event for log lines that are no events (the notify socket's and
+// the SO_REUSEPORT group's warnings): it matches the message.
 func (l *logSink) wait(t *testing.T, from *int, msg string) map[string]string {
+	t.Helper()
+	return l.find(t, from, "message "+msg, func(r slog.Record) bool { return r.Message == msg })
+}
+
+func (l *logSink) find(t *testing.T, from *int, what string, match func(slog.Record) bool) map[string]string {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		l.mu.Lock()
 		for ; *from < len(l.recs); *from++ {
-			if r := l.recs[*from]; r.Message == msg {
+			if r := l.recs[*from]; match(r) {
 				attrs := map[string]string{"_time": r.Time.Format(time.RFC3339Nano)}
 				r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
 				*from++
@@ -70,7 +89,7 @@ func (l *logSink) wait(t *testing.T, from *int, msg string) map[string]string {
 		select {
 		case <-l.more:
 		case <-deadline:
-			t.Fatalf("no log message %q within 30s", msg)
+			t.Fatalf("no log line with %s within 30s", what)
 		}
 	}
 }
@@ -140,7 +159,7 @@ func (h *harness) setMode(mode string) {
 
 func (h *harness) waitReady() map[string]string {
 	h.t.Helper()
-	return h.log.wait(h.t, &h.logFrom, "child ready")
+	return h.log.event(h.t, &h.logFrom, "child_ready")
 }
 
 func get(t *testing.T, url string) string {
@@ -159,6 +178,7 @@ func get(t *testing.T, url string) string {
 }
 
 func TestHandoffEnvironment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, DefaultConfig())
 	ready := h.waitReady()
 	body := get(t, h.url)
@@ -174,6 +194,7 @@ func TestHandoffEnvironment(t *testing.T) {
 }
 
 func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, DefaultConfig())
 	h.waitReady()
 	stop := make(chan struct{})
@@ -210,7 +231,7 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		h.s.Reload("test")
 		h.waitReady()
-		h.log.wait(t, &h.logFrom, "child exited")
+		h.log.event(t, &h.logFrom, "child_exited")
 		// The serving socket shares its open file description, and so
 		// its O_NONBLOCK, with the dup children get.
 		nb, err := nonblocking(h.s.Serving()[0].Conn)
@@ -226,11 +247,12 @@ func TestSwapsKeepSocketNonblockingUnderLoad(t *testing.T) {
 }
 
 func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, DefaultConfig())
 	first := h.waitReady()["pid"]
 	h.setMode("exit")
 	h.s.Reload("test")
-	failed := h.log.wait(t, &h.logFrom, "new child failed; still serving the previous child")
+	failed := h.log.event(t, &h.logFrom, "start_failed")
 	if failed["pid"] != first {
 		t.Errorf("kept pid %s, want %s", failed["pid"], first)
 	}
@@ -240,26 +262,28 @@ func TestNewChildThatExitsNeverReplacesServing(t *testing.T) {
 }
 
 func TestNotifyModeTimesOutWithoutReady(t *testing.T) {
+	t.Parallel()
 	// Long enough for a race-built first child on a loaded machine.
 	h := newHarness(t, config(func(c *Config) { c.Ready, c.ReadyTimeout = ReadyNotify, 3*time.Second }))
 	first := h.waitReady()["pid"]
 	h.setMode("quiet")
 	h.s.Reload("test")
-	failed := h.log.wait(t, &h.logFrom, "new child failed; still serving the previous child")
+	failed := h.log.event(t, &h.logFrom, "start_failed")
 	if failed["pid"] != first || !strings.Contains(failed["err"], "ready_timeout") {
 		t.Errorf("failure = %v, want pid %s and a ready_timeout error", failed, first)
 	}
 }
 
 func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, config(func(c *Config) { c.Restart = RestartSequential }))
 	first := h.waitReady()["pid"]
 	h.s.Reload("test")
-	exited := h.log.wait(t, &h.logFrom, "child exited")
+	exited := h.log.event(t, &h.logFrom, "child_exited")
 	if exited["pid"] != first {
 		t.Fatalf("first exit is pid %s, want the old child %s", exited["pid"], first)
 	}
-	started := h.log.wait(t, &h.logFrom, "child started")
+	started := h.log.event(t, &h.logFrom, "child_started")
 	h.waitReady()
 	if started["pid"] == first {
 		t.Errorf("no new child")
@@ -270,6 +294,7 @@ func TestSequentialStopsOldBeforeStartingNew(t *testing.T) {
 }
 
 func TestUDPSocketAnswersAcrossSwaps(t *testing.T) {
+	t.Parallel()
 	h := newHarnessMode(t, config(func(c *Config) { c.Listen = []Address{{Name: "dns", Network: "udp", Addr: "127.0.0.1:0"}} }), "udpecho")
 	h.waitReady()
 	conn, err := net.Dial("udp", h.s.Addrs()[0].Addr)
@@ -299,7 +324,7 @@ func TestUDPSocketAnswersAcrossSwaps(t *testing.T) {
 		}
 		h.s.Reload("test")
 		h.waitReady()
-		h.log.wait(t, &h.logFrom, "child exited")
+		h.log.event(t, &h.logFrom, "child_exited")
 	}
 	if len(pids) < 3 {
 		t.Errorf("answers came from %d children, want 3: %v", len(pids), pids)

@@ -106,20 +106,21 @@ func TestZeroDurationsAreExplicit(t *testing.T) {
 }
 
 func TestZeroStopTimeoutKillsAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, config(func(c *Config) { c.StopTimeout, c.Ready = 0, ReadyNotify }))
 	h.waitReady()
 	h.setMode("stubborn")
 	h.s.Reload("test")
 	h.waitReady()
-	h.log.wait(t, &h.logFrom, "child exited") // the first, serving child
+	h.log.event(t, &h.logFrom, "child_exited") // the first, serving child
 	h.setMode("serve")
 	h.s.Reload("test")
 	h.waitReady()
-	stopping := h.log.wait(t, &h.logFrom, "stopping child")
+	stopping := h.log.event(t, &h.logFrom, "stopping")
 	if stopping["timeout"] != "0s" {
 		t.Errorf("stop timeout %q, want 0s", stopping["timeout"])
 	}
-	exited := h.log.wait(t, &h.logFrom, "child exited")
+	exited := h.log.event(t, &h.logFrom, "child_exited")
 	if exited["status"] != "signal: killed" {
 		t.Errorf("stubborn child status %q, want killed", exited["status"])
 	}

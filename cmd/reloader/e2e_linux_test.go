@@ -1,155 +1,100 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"net"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
-const edits = 10
-
-// session is a reloader running an app under load.
-type session struct {
-	t    *testing.T
-	dir  string
-	addr string
-	url  string
-	r    *reloaderProc
-	pids []int // every child that became ready
-	seen int   // log index already searched
-}
-
-func startSession(t *testing.T, server string, extra ...string) *session {
-	t.Helper()
-	s := &session{t: t, dir: newApp(t, server), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
-	args := append([]string{"-l", "web=" + s.addr, "--debounce", "20ms"}, extra...)
-	args = append(args, "--", "go", "run", ".")
-	s.r = startReloader(t, s.dir, args...)
-	s.waitReady()
-	return s
-}
-
-// waitReady waits for the next "child ready" line and records its pid.
-func (s *session) waitReady() int {
-	s.t.Helper()
-	m, next := s.r.waitLine(s.seen, reReady, 120*time.Second)
-	s.seen = next
-	pid, _ := strconv.Atoi(m[1])
-	s.pids = append(s.pids, pid)
-	return pid
-}
-
-// edit sets a new version and waits until the load sees it served.
-func (s *session) edit(l *load, v string) {
-	s.t.Helper()
-	setVersion(s.t, s.dir, v)
-	s.waitReady()
-	l.waitServed(s.t, "version="+v+" ", 30*time.Second)
-}
-
-// shutdown sends SIGINT and checks reloader exits 0, every child is gone
-// and the port is free.
-func (s *session) shutdown() {
-	s.t.Helper()
-	if code := s.r.stop(syscall.SIGINT); code != 0 {
-		s.t.Errorf("reloader exit code after SIGINT = %d, want 0", code)
-	}
-	for _, pid := range s.pids {
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-			s.t.Errorf("child pid %d still exists after reloader exited (kill 0: %v)", pid, err)
-		}
-	}
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		s.t.Errorf("port not free after reloader exited: %v", err)
-	} else {
-		ln.Close()
-	}
-}
-
-// runEdits runs n edits under load and returns the load result.
-func runEdits(t *testing.T, server string, n int, extra ...string) (*session, *loadResult) {
-	s := startSession(t, server, extra...)
-	l := startLoad(s.url, 4)
-	l.waitServed(t, "version=v1 ", 30*time.Second)
-	for i := 2; i <= n+1; i++ {
-		s.edit(l, "v"+strconv.Itoa(i))
-	}
-	res := l.finish()
-	t.Logf("%s: %d edits: %v", server, n, res)
-	if got := len(s.pids); got != n+1 {
-		t.Errorf("children that became ready = %d, want %d", got, n+1)
-	}
-	return s, res
-}
+// One real edit -> build -> swap test per serving mode: steered sockets,
+// the shared socket, the proxy and sequential restarts. The tests of
+// what each mode promises under many swaps use SIGHUP on a prebuilt binary
+// (steer_linux_test.go, proxy_linux_test.go).
 
 func TestSwapUnderLoadListenfd(t *testing.T) {
-	s, res := runEdits(t, "listenfd", edits)
-	if res.failed() != 0 {
+	t.Parallel()
+	s := startSession(t, "listenfd")
+	res := s.edits(2)
+	t.Logf("steered, 2 edits: %v", res)
+	if res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
-	if res.versions["v"+strconv.Itoa(edits+1)] == 0 {
+	if res.Versions()["v3"] == 0 {
 		t.Errorf("last version never served: %v", res)
 	}
 	s.shutdown()
 }
 
-func TestSwapStockServer(t *testing.T) {
-	s, res := runEdits(t, "stock", edits)
-	checkStock(t, "stock server", res)
+func TestSharedSocketSwapsOnEdit(t *testing.T) {
+	t.Parallel()
+	s := startSession(t, "stock", "--steering=false")
+	res := s.edits(2)
+	checkStock(t, "shared socket, 2 edits", res)
+	if res.Versions()["v3"] == 0 {
+		t.Errorf("last version never served: %v", res)
+	}
 	s.shutdown()
 }
 
-// checkStock asserts what the shared socket guarantees to a server that
-// drains with a plain Shutdown: nothing refused, reset or timed out.
-func checkStock(t *testing.T, name string, res *loadResult) {
-	t.Helper()
-	res.mu.Lock()
-	defer res.mu.Unlock()
-	for _, kind := range []string{"refused", "reset", "timeout", "other"} {
-		if n := res.failures[kind]; n != 0 {
-			t.Errorf("%s requests = %d, want 0", kind, n)
+func TestProxySwapsOnEdit(t *testing.T) {
+	t.Parallel()
+	s := startSession(t, "portapp", "--proxy")
+	res := s.edits(2)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests through the proxy: %v", res)
+	}
+	s.shutdown()
+}
+
+// Sequential: the old child is gone before the new one starts; meanwhile
+// connections wait in the kernel queue of reloader's socket.
+func TestSequentialSwapsOnEdit(t *testing.T) {
+	t.Parallel()
+	s := startSession(t, "listenfd", "--restart", "sequential")
+	from := s.seen
+	res := s.edits(2)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests with sequential restarts: %v", res)
+	}
+	// Each old child exited before its successor started.
+	exited, started := s.r.events(from, "child_exited"), s.r.events(from, "child_started")
+	for i, pid := range s.pids[:len(s.pids)-1] {
+		e, st := indexOf(s.r, from, "child_exited", pid), indexOf(s.r, from, "child_started", s.pids[i+1])
+		if e < 0 || st < 0 || e > st {
+			t.Errorf("child %d exited at line %d, its successor %d started at line %d (exits %v, starts %v)", pid, e, s.pids[i+1], st, exited, started)
 		}
 	}
-	// The shared socket still races the old child's Shutdown now and then
-	// (golang/go#65802); connection steering removes that. Report it.
-	t.Logf("%s: EOF (accepted just before Shutdown) = %d", name, res.failures["eof"])
-}
-
-func TestReadinessWithoutNotify(t *testing.T) {
-	// The stock server never sends READY=1 and links no sender.
-	s, res := runEdits(t, "stock", 3)
-	if res.failed() != 0 {
-		t.Errorf("failed requests: %v", res)
-	}
-	if !regexp.MustCompile(`msg="child ready" .* via=delay`).MatchString(s.r.output()) {
-		t.Error("no child was taken as ready by delay")
-	}
 	s.shutdown()
 }
 
-func TestGoSystemdActivation(t *testing.T) {
-	s, res := runEdits(t, "gosystemd", 3, "--ready", "notify", "--ready-timeout", "20s")
-	checkStock(t, "go-systemd server", res)
-	s.shutdown()
+// indexOf returns the index of the first line from index from on with
+// event=name and pid=pid, or -1.
+func indexOf(p *reloaderProc, from int, name string, pid int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := from; i < len(p.lines); i++ {
+		if logline.Is(p.lines[i], name, "pid="+strconv.Itoa(pid)) {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestBrokenEditKeepsServing(t *testing.T) {
+	t.Parallel()
 	s := startSession(t, "listenfd")
-	l := startLoad(s.url, 2)
-	l.waitServed(t, "version=v1 ", 30*time.Second)
+	l := startLoad(s.url)
+	waitServed(t, l, "version=v1 ", 30*time.Second)
 	write(t, s.dir+"/broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
-	m, next := s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=(\d+)`), 120*time.Second)
-	if m[1] != strconv.Itoa(s.pids[0]) {
-		t.Errorf("build failure names pid %s, want %d", m[1], s.pids[0])
+	failed, next := s.r.waitEvent(s.seen, "build_failed", 120*time.Second)
+	if failed["pid"] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("build failure names pid %s, want %d", failed["pid"], s.pids[0])
 	}
 	// The compiler's file:line reaches the user.
 	s.r.waitLine(0, regexp.MustCompile(`broken\.go:3:\d+: undefined: undefinedThing`), time.Second)
@@ -161,64 +106,68 @@ func TestBrokenEditKeepsServing(t *testing.T) {
 	write(t, s.dir+"/broken.go", "package main\n")
 	setVersion(t, s.dir, "v2")
 	s.waitReady()
-	l.waitServed(t, "version=v2 ", 30*time.Second)
-	if res := l.finish(); res.failed() != 0 {
+	waitServed(t, l, "version=v2 ", 30*time.Second)
+	if res := l.Finish(); res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
 	s.shutdown()
 }
 
 func TestFailedStartKeepsServing(t *testing.T) {
+	t.Parallel()
 	s := startSession(t, "listenfd")
-	l := startLoad(s.url, 2)
-	l.waitServed(t, "version=v1 ", 30*time.Second)
+	l := startLoad(s.url)
+	waitServed(t, l, "version=v1 ", 30*time.Second)
 	setVersion(t, s.dir, "crash") // this version exits at start
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="new child failed; still serving the previous child" pid=`+strconv.Itoa(s.pids[0])), 120*time.Second)
+	s.r.waitEvent(s.seen, "start_failed", 120*time.Second, "pid="+strconv.Itoa(s.pids[0]))
 	setVersion(t, s.dir, "v3")
 	s.waitReady()
-	l.waitServed(t, "version=v3 ", 30*time.Second)
-	res := l.finish()
-	if res.failed() != 0 {
+	waitServed(t, l, "version=v3 ", 30*time.Second)
+	res := l.Finish()
+	if res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
 	// The crash output reaches the user, prefixed.
 	s.r.waitLine(0, regexp.MustCompile(`^\[app\] listenfd server: crashing at start as asked$`), time.Second)
-	if res.versions["crash"] != 0 {
-		t.Errorf("the crashing version served %d requests", res.versions["crash"])
+	if n := res.Versions()["crash"]; n != 0 {
+		t.Errorf("the crashing version served %d requests", n)
 	}
 	s.shutdown()
 }
 
 func TestSupervisorSIGKILLLeavesNoChild(t *testing.T) {
+	t.Parallel()
 	s := startSession(t, "listenfd")
 	s.r.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.r.done
 	waitGone(t, "child", s.pids[0])
 }
 
+// SIGHUP on a go run command rebuilds and swaps.
 func TestSIGHUPForcesSwap(t *testing.T) {
+	t.Parallel()
 	s := startSession(t, "listenfd")
+	from := s.seen
 	s.r.cmd.Process.Signal(syscall.SIGHUP)
 	if pid := s.waitReady(); pid == s.pids[0] {
 		t.Errorf("SIGHUP swap kept pid %d", pid)
+	}
+	if len(s.r.events(from, "building")) == 0 {
+		t.Error("SIGHUP did not rebuild the go run command")
 	}
 	waitPid(t, s.url, s.pids[1])
 	s.shutdown()
 }
 
 func TestPlainCommandRestartsOnChange(t *testing.T) {
-	dir := newApp(t, "stock")
+	t.Parallel()
+	dir := writeApp(t, "stock")
 	bin := dir + "/bin/server"
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	s := &session{t: t, dir: dir, addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
-	s.r = startReloader(t, dir, "-l", s.addr, "--debounce", "20ms", "--", bin)
+	buildApp(t, dir, bin)
+	s := newSession(t, dir)
+	s.r = startReloader(t, dir, "-l", s.addr, "--debounce", "20ms", "--ready-delay", "50ms", "--", bin)
 	s.waitReady()
-	if strings.Contains(s.r.output(), "msg=building") {
+	if len(s.r.events(0, "building")) != 0 {
 		t.Error("a plain command was built")
 	}
 	write(t, dir+"/extra.go", "package main\n")
@@ -233,12 +182,12 @@ func TestPlainCommandRestartsOnChange(t *testing.T) {
 // examples/hello from the root .reloader.toml. The port is overridden so
 // the test does not depend on 8080 being free.
 func TestRootConfigServesTheExample(t *testing.T) {
+	t.Parallel()
 	addr := freePort(t)
 	// listenfd matches the inherited socket by address (or name): tell the
 	// example which address reloader owns.
-	t.Setenv("ADDR", addr)
-	r := startReloader(t, repoRoot(t), "-l", "http="+addr, "--watch=false")
-	r.waitLine(0, reReady, 120*time.Second)
+	r := startReloader(t, repoRoot(t), "-l", "http="+addr, "--watch=false", "--env", "ADDR="+addr)
+	r.waitEvent(0, "child_ready", 120*time.Second)
 	body, err := get("http://" + addr + "/")
 	if err != nil || !strings.HasPrefix(body, "hello from reloader version=") {
 		t.Fatalf("GET / = %q, %v", body, err)

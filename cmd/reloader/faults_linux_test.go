@@ -31,7 +31,8 @@ func waitGone(t *testing.T, what string, pids ...int) {
 }
 
 func TestSIGKILLWhileServingKillsChildAndGrandchildren(t *testing.T) {
-	s := startSession(t, "grandchild")
+	t.Parallel()
+	s := startBinSession(t, "grandchild", nil)
 	body, err := get(s.url)
 	m := regexp.MustCompile(`grandchild=(\d+) pid=(\d+)`).FindStringSubmatch(body)
 	if err != nil || m == nil {
@@ -95,10 +96,10 @@ func (b *blocker) pid(t *testing.T) int {
 
 // A pre_build hook caught in the act: its process group dies with reloader.
 func TestSIGKILLDuringBuildKillsTheBuildStep(t *testing.T) {
+	t.Parallel()
 	b := newBlocker(t)
-	s := &session{t: t, dir: newApp(t, "stock"), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
-	s.r = startReloader(t, s.dir, "-l", s.addr, "--debounce", "20ms", "--pre-build", b.sh(), "--", "go", "run", ".")
+	s := newSession(t, newApp(t, "stock"))
+	s.r = startReloader(t, s.dir, "-l", s.addr, "--debounce", "20ms", "--ready-delay", "50ms", "--pre-build", b.sh(), "--", "go", "run", ".")
 	s.waitReady()
 	b.arm(t)
 	setVersion(t, s.dir, "v2")
@@ -112,13 +113,14 @@ func TestSIGKILLDuringBuildKillsTheBuildStep(t *testing.T) {
 // A real go build, caught while one of its tools runs (through -toolexec):
 // go build and the tool under it die with reloader.
 func TestSIGKILLDuringGoBuildKillsTheCompiler(t *testing.T) {
+	t.Parallel()
 	b := newBlocker(t)
 	tool := filepath.Join(t.TempDir(), "toolexec.sh")
 	write(t, tool, "#!/bin/sh\n"+b.sh()+"\nexec \"$@\"\n")
 	if err := os.Chmod(tool, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := startSession(t, "stock", "--build-flag", "-toolexec="+tool)
+	s := startSession(t, "stock", "--ready-delay", "50ms", "--build-flag", "-toolexec="+tool)
 	b.arm(t)
 	setVersion(t, s.dir, "v2")
 	pid := b.pid(t)
@@ -139,7 +141,8 @@ func TestSIGKILLDuringGoBuildKillsTheCompiler(t *testing.T) {
 }
 
 func TestInFlightWorkSurvivesASwap(t *testing.T) {
-	s := startSession(t, "listenfd")
+	t.Parallel()
+	s := startBinSession(t, "listenfd", nil)
 	type result struct {
 		body string
 		err  error
@@ -163,7 +166,7 @@ func TestInFlightWorkSurvivesASwap(t *testing.T) {
 	s.r.waitLine(s.seen, regexp.MustCompile(`stream started pid=`+strconv.Itoa(s.pids[0])), 30*time.Second)
 	s.r.cmd.Process.Signal(syscall.SIGHUP)
 	s.waitReady()
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="stopping child" pid=`+strconv.Itoa(s.pids[0])), 30*time.Second)
+	s.r.waitEvent(s.seen, "stopping", 30*time.Second, "pid="+strconv.Itoa(s.pids[0]))
 	for i := 0; i < 5; i++ {
 		r := <-results
 		if r.err != nil {
@@ -178,17 +181,18 @@ func TestInFlightWorkSurvivesASwap(t *testing.T) {
 }
 
 func TestWatchedRootRemovedAndBack(t *testing.T) {
+	t.Parallel()
 	s := startSession(t, "listenfd")
 	moved := s.dir + ".moved"
 	if err := os.Rename(s.dir, moved); err != nil {
 		t.Fatal(err)
 	}
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="the watched root was removed or renamed; still serving; watching resumes when it returns"`), 30*time.Second)
+	s.r.waitEvent(s.seen, "root_removed", 30*time.Second)
 	waitPid(t, s.url, s.pids[0]) // the child keeps serving
 	if err := os.Rename(moved, s.dir); err != nil {
 		t.Fatal(err)
 	}
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="the watched root is back; watching again"`), 30*time.Second)
+	s.r.waitEvent(s.seen, "root_back", 30*time.Second)
 	s.waitReady() // the return asks for one build
 	setVersion(t, s.dir, "v2")
 	s.waitReady()
@@ -205,6 +209,7 @@ func TestWatchedRootRemovedAndBack(t *testing.T) {
 // A full disk, then a read-only one, under the build output: the build
 // error is shown and the child keeps serving; once fixed, an edit swaps.
 func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
+	t.Parallel()
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		if os.Getenv("CI") != "" && os.Geteuid() == 0 {
@@ -213,15 +218,17 @@ func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
 		t.Skipf("needs root to mount a small tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	t.Setenv("TMPDIR", mnt) // reloader's build directory lives there
-	s := startSession(t, "listenfd")
+	// reloader's build directory lives there.
+	s := newSession(t, newApp(t, "listenfd"))
+	s.r = startReloaderAt(t, reloaderBin, s.dir, []string{"TMPDIR=" + mnt}, "-l", "web="+s.addr, "--debounce", "20ms", "--", "go", "run", ".")
+	s.waitReady()
 
 	fill := exec.Command("dd", "if=/dev/zero", "of="+mnt+"/filler", "bs=1M", "count=100")
 	fill.Run() // fails once the disk is full, as intended
 	setVersion(t, s.dir, "v2")
-	m, next := s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=(\d+)`), 120*time.Second)
-	if m[1] != strconv.Itoa(s.pids[0]) {
-		t.Errorf("full disk: kept pid %s, want %d", m[1], s.pids[0])
+	failed, next := s.r.waitEvent(s.seen, "build_failed", 120*time.Second)
+	if failed["pid"] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("full disk: kept pid %s, want %d", failed["pid"], s.pids[0])
 	}
 	s.r.waitLine(s.seen, regexp.MustCompile(`no space left on device`), time.Second)
 	s.seen = next
@@ -232,7 +239,7 @@ func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
 		t.Fatalf("remount ro: %v %s", err, out)
 	}
 	setVersion(t, s.dir, "v3")
-	_, next = s.r.waitLine(s.seen, regexp.MustCompile(`msg="build failed; still serving the previous child" pid=`+strconv.Itoa(s.pids[0])), 120*time.Second)
+	_, next = s.r.waitEvent(s.seen, "build_failed", 120*time.Second, "pid="+strconv.Itoa(s.pids[0]))
 	s.r.waitLine(s.seen, regexp.MustCompile(`read-only file system`), time.Second)
 	s.seen = next
 	waitPid(t, s.url, s.pids[0])

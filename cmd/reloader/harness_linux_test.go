@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,12 +17,44 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/loadgen"
+	"github.com/reloader-dev/reloader/internal/logline"
 )
 
 // newApp writes a module in a temp dir whose main.go is
 // testdata/servers/NAME.go.txt, or examples/NAME/main.go of this checkout.
 // It may import listenfd (replaced by this checkout) and go-systemd.
+// go.mod and go.sum are settled and the build cache is warm.
 func newApp(t *testing.T, name string) string {
+	t.Helper()
+	dir := writeApp(t, name)
+	buildApp(t, dir, os.DevNull)
+	return dir
+}
+
+// buildServer builds testdata/servers/NAME (or examples/NAME) into a
+// binary and returns its path.
+func buildServer(t *testing.T, name string) string {
+	t.Helper()
+	dir := writeApp(t, name)
+	bin := filepath.Join(dir, "bin", "server")
+	buildApp(t, dir, bin)
+	return bin
+}
+
+// buildApp runs go build -o out in dir, settling go.mod and go.sum.
+func buildApp(t *testing.T, dir, out string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-mod=mod", "-o", out, ".")
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build in %s: %v\n%s", dir, err, b)
+	}
+}
+
+// writeApp writes the module of newApp without building it.
+func writeApp(t *testing.T, name string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("testdata", "servers", name+".go.txt"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -52,13 +83,6 @@ replace github.com/reloader-dev/reloader => %s
 	write(t, filepath.Join(dir, "go.mod"), gomod)
 	write(t, filepath.Join(dir, "go.sum"), string(sum))
 	write(t, filepath.Join(dir, "main.go"), string(src))
-	// Settle go.mod and go.sum before reloader watches them, and warm the
-	// build cache.
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", os.DevNull, ".")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build in %s: %v\n%s", dir, err, out)
-	}
 	return dir
 }
 
@@ -102,14 +126,18 @@ type reloaderProc struct {
 // startReloader runs the reloader binary in dir with args.
 func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	t.Helper()
-	return startReloaderAt(t, reloaderBin, dir, args...)
+	return startReloaderAt(t, reloaderBin, dir, nil, args...)
 }
 
-// startReloaderAt runs the reloader binary at path in dir with args.
-func startReloaderAt(t *testing.T, path, dir string, args ...string) *reloaderProc {
+// startReloaderAt runs the reloader binary at path in dir with args, with
+// env added to this process's environment.
+func startReloaderAt(t *testing.T, path, dir string, env []string, args ...string) *reloaderProc {
 	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// An *os.File pipe, so Wait does not wait for readers: a self-upgraded
 	// reloader inherits stdout and keeps writing after the first one exits.
 	pr, pw, err := os.Pipe()
@@ -161,18 +189,18 @@ func (p *reloaderProc) output() string {
 	return strings.Join(p.lines, "\n")
 }
 
-// waitLine waits until a line from index `from` on matches re, and returns
-// the match and the index after it. It fails the test after timeout.
-func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Duration) ([]string, int) {
+// waitFor waits until a line from index from on satisfies match, and
+// returns it and the index after it. It fails the test after timeout.
+func (p *reloaderProc) waitFor(from int, what string, match func(string) bool, timeout time.Duration) (string, int) {
 	p.t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		p.mu.Lock()
 		for i := from; i < len(p.lines); i++ {
-			if m := re.FindStringSubmatch(p.lines[i]); m != nil {
+			if line := p.lines[i]; match(line) {
 				p.mu.Unlock()
-				return m, i + 1
+				return line, i + 1
 			}
 		}
 		from = len(p.lines)
@@ -185,12 +213,46 @@ func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Durati
 			n := len(p.lines)
 			p.mu.Unlock()
 			if n == from {
-				p.t.Fatalf("reloader exited while waiting for %q", re)
+				p.t.Fatalf("reloader exited while waiting for %s", what)
 			}
 		case <-deadline.C:
-			p.t.Fatalf("no log line matching %q within %v", re, timeout)
+			p.t.Fatalf("no log line with %s within %v", what, timeout)
 		}
 	}
+}
+
+// waitLine waits until a line from index from on matches re (app output,
+// a hook's or the compiler's), and returns the match and the index after
+// it.
+func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Duration) ([]string, int) {
+	p.t.Helper()
+	line, next := p.waitFor(from, fmt.Sprintf("%q", re), re.MatchString, timeout)
+	return re.FindStringSubmatch(line), next
+}
+
+// waitEvent waits until a line from index from on has event=name and every
+// attribute in want ("key=value"), and returns its attributes and the
+// index after it.
+func (p *reloaderProc) waitEvent(from int, name string, timeout time.Duration, want ...string) (map[string]string, int) {
+	p.t.Helper()
+	line, next := p.waitFor(from, "event="+name+" "+strings.Join(want, " "), func(line string) bool {
+		return logline.Is(line, name, want...)
+	}, timeout)
+	return logline.Attrs(line), next
+}
+
+// events returns the attributes of every line from index from on that has
+// event=name.
+func (p *reloaderProc) events(from int, name string) []map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]string
+	for _, line := range p.lines[min(from, len(p.lines)):] {
+		if logline.Is(line, name) {
+			out = append(out, logline.Attrs(line))
+		}
+	}
+	return out
 }
 
 func (p *reloaderProc) mark() int {
@@ -199,7 +261,7 @@ func (p *reloaderProc) mark() int {
 	return len(p.lines)
 }
 
-// signal sends sig and waits for the process to exit, returning its code.
+// stop sends sig and waits for the process to exit, returning its code.
 func (p *reloaderProc) stop(sig syscall.Signal) int {
 	p.t.Helper()
 	p.cmd.Process.Signal(sig)
@@ -211,138 +273,19 @@ func (p *reloaderProc) stop(sig syscall.Signal) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-var reReady = regexp.MustCompile(`msg="child ready" pid=(\d+) gen=(\d+)`)
-
-// loadResult counts the outcome of every request by kind.
-type loadResult struct {
-	mu       sync.Mutex
-	ok       int
-	failures map[string]int
-	examples []string
-	versions map[string]int
+// startLoad runs 4 clients against url, each sending a request every 2ms:
+// half open a new connection per request, half keep one alive.
+func startLoad(url string) *loadgen.Load {
+	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: 2 * time.Millisecond, Timeout: 10 * time.Second})
 }
 
-func (r *loadResult) add(kind, body string, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err == nil {
-		r.ok++
-		if v, _, ok := strings.Cut(strings.TrimPrefix(body, "version="), " "); ok {
-			r.versions[v]++
-		}
-		return
-	}
-	r.failures[kind]++
-	if len(r.examples) < 5 {
-		r.examples = append(r.examples, err.Error())
-	}
-}
-
-func (r *loadResult) failed() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.failures {
-		n += c
-	}
-	return n
-}
-
-func (r *loadResult) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return fmt.Sprintf("ok=%d failures=%v versions=%v examples=%q", r.ok, r.failures, r.versions, r.examples)
-}
-
-// classify names a request error: refused, reset, eof, timeout or other.
-func classify(err error) string {
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "reset"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "eof"
-	case errors.Is(err, context.DeadlineExceeded), os.IsTimeout(err):
-		return "timeout"
-	}
-	return "other"
-}
-
-// load runs clients against url until stop is closed: half open a new
-// connection per request, half keep one alive. Requests are paced so the
-// total stays bounded.
-type load struct {
-	res  *loadResult
-	stop chan struct{}
-	wg   sync.WaitGroup
-	// latest holds the body of the most recent successful response.
-	latest chan string
-}
-
-func startLoad(url string, clients int) *load {
-	l := &load{
-		res:    &loadResult{failures: map[string]int{}, versions: map[string]int{}},
-		stop:   make(chan struct{}),
-		latest: make(chan string, 64),
-	}
-	for i := 0; i < clients; i++ {
-		tr := &http.Transport{DisableKeepAlives: i%2 == 0, MaxIdleConnsPerHost: 1}
-		client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			defer tr.CloseIdleConnections()
-			for n := 0; n < 200000; n++ {
-				select {
-				case <-l.stop:
-					return
-				case <-time.After(2 * time.Millisecond):
-				}
-				resp, err := client.Get(url)
-				body := ""
-				if err == nil {
-					var b []byte
-					b, err = io.ReadAll(resp.Body)
-					resp.Body.Close()
-					body = string(b)
-					if err == nil && resp.StatusCode != 200 {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				l.res.add(classify(err), body, err)
-				if err == nil {
-					select {
-					case l.latest <- body:
-					default:
-					}
-				}
-			}
-		}()
-	}
-	return l
-}
-
-func (l *load) finish() *loadResult {
-	close(l.stop)
-	l.wg.Wait()
-	return l.res
-}
-
-// waitServed waits until the load sees a response containing want.
-func (l *load) waitServed(t *testing.T, want string, timeout time.Duration) {
+// waitServed waits until the load gets a response containing want, sent
+// after the call.
+func waitServed(t *testing.T, l *loadgen.Load, want string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		select {
-		case body := <-l.latest:
-			if strings.Contains(body, want) {
-				return
-			}
-		case <-deadline.C:
-			t.Fatalf("no response with %q within %v; %v", want, timeout, l.res)
-		}
+	since := time.Now()
+	if !l.Wait(t.Context(), since, func(body string) bool { return strings.Contains(body, want) }, timeout) {
+		t.Fatalf("no response with %q within %v; %v", want, timeout, l.Snapshot())
 	}
 }
 

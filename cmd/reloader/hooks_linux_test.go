@@ -17,8 +17,7 @@ import (
 // command are added) and starts reloader there with no arguments.
 func startWithConfig(t *testing.T, config string) *session {
 	t.Helper()
-	s := &session{t: t, dir: newApp(t, "stock"), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
+	s := newSession(t, newApp(t, "stock"))
 	write(t, filepath.Join(s.dir, DefaultConfigFile), fmt.Sprintf("listen = [%q]\ncommand = [\"go\", \"run\", \".\"]\n%s", s.addr, config))
 	s.r = startReloader(t, s.dir)
 	s.waitReady()
@@ -35,6 +34,8 @@ func (s *session) served() string {
 	return body
 }
 
+// wait waits for a line matching re (app or hook output) after the last
+// one waited for.
 func (s *session) wait(re string) []string {
 	s.t.Helper()
 	m, next := s.r.waitLine(s.seen, regexp.MustCompile(re), 120*time.Second)
@@ -42,15 +43,24 @@ func (s *session) wait(re string) []string {
 	return m
 }
 
+// waitEvent waits for event=name with the attributes in want after the
+// last line waited for.
+func (s *session) waitEvent(name string, want ...string) map[string]string {
+	s.t.Helper()
+	a, next := s.r.waitEvent(s.seen, name, 120*time.Second, want...)
+	s.seen = next
+	return a
+}
+
 func TestInitConfigServes(t *testing.T) {
-	dir := newApp(t, "stock")
-	addr := freePort(t)
-	init := exec.Command(reloaderBin, "init", "--listen", addr)
-	init.Dir = dir
+	t.Parallel()
+	s := newSession(t, newApp(t, "stock"))
+	init := exec.Command(reloaderBin, "init", "--listen", s.addr)
+	init.Dir = s.dir
 	if out, err := init.CombinedOutput(); err != nil {
 		t.Fatalf("reloader init: %v\n%s", err, out)
 	}
-	s := &session{t: t, dir: dir, addr: addr, url: "http://" + addr + "/"}
+	dir := s.dir
 	s.r = startReloader(t, dir)
 	s.waitReady()
 	if body := s.served(); !strings.HasPrefix(body, "version=v1 ") {
@@ -63,6 +73,7 @@ func TestInitConfigServes(t *testing.T) {
 }
 
 func TestHooks(t *testing.T) {
+	t.Parallel()
 	marks := t.TempDir()
 	s := startWithConfig(t, fmt.Sprintf(`
 [build]
@@ -73,20 +84,20 @@ debounce = "20ms"
 pre_build = ["sh", "-c", "echo pre_build ran; test ! -e \"$MARKS/fail\""]
 post_swap = "echo swapped to $RELOADER_PID"
 `, marks))
-	out := s.r.output()
-	if pre, ready := strings.Index(out, "[pre_build] pre_build ran"), strings.Index(out, `msg="child ready"`); pre < 0 || pre > ready {
+	_, afterPre := s.r.waitLine(0, regexp.MustCompile(`^\[pre_build\] pre_build ran$`), time.Second)
+	if _, afterReady := s.r.waitEvent(0, "child_ready", time.Second); afterPre > afterReady {
 		t.Errorf("pre_build did not run before the first start")
 	}
 
-	s.wait(`msg="post_swap hook done" pid=` + strconv.Itoa(s.pids[0]))
+	s.waitEvent("hook_done", "pid="+strconv.Itoa(s.pids[0]))
 
 	// A failing pre_build is a failed build: the old child keeps serving.
 	write(t, filepath.Join(marks, "fail"), "")
 	failFrom := s.r.mark()
 	setVersion(t, s.dir, "v2")
-	m := s.wait(`msg="build failed; still serving the previous child" pid=(\d+) err="hooks.pre_build: exit status 1"`)
-	if m[1] != strconv.Itoa(s.pids[0]) {
-		t.Errorf("kept pid %s, want %d", m[1], s.pids[0])
+	failed := s.waitEvent("build_failed", "err=hooks.pre_build: exit status 1")
+	if failed["pid"] != strconv.Itoa(s.pids[0]) {
+		t.Errorf("kept pid %s, want %d", failed["pid"], s.pids[0])
 	}
 	if body := s.served(); !strings.HasPrefix(body, "version=v1 ") {
 		t.Errorf("after a failed pre_build: %q", body)
@@ -99,9 +110,9 @@ post_swap = "echo swapped to $RELOADER_PID"
 	os.Remove(filepath.Join(marks, "fail"))
 	setVersion(t, s.dir, "v3")
 	pid := s.waitReady()
-	s.wait(`msg=swapped .*new_pid=` + strconv.Itoa(pid))
+	s.waitEvent("swapped", "new_pid="+strconv.Itoa(pid))
 	s.wait(`^\[post_swap\] swapped to ` + strconv.Itoa(pid) + `$`)
-	s.wait(`msg="post_swap hook done" pid=` + strconv.Itoa(pid))
+	s.waitEvent("hook_done", "pid="+strconv.Itoa(pid))
 	waitPid(t, s.url, pid)
 	s.shutdown()
 }
@@ -110,6 +121,7 @@ post_swap = "echo swapped to $RELOADER_PID"
 // pre_build hook (blocked reading a fifo), then releases it: one further
 // swap follows, and it serves the last edit.
 func TestEditsDuringOneBuild(t *testing.T) {
+	t.Parallel()
 	gate := filepath.Join(t.TempDir(), "gate")
 	s := startWithConfig(t, fmt.Sprintf(`
 [watch]
@@ -122,12 +134,12 @@ pre_build = ["sh", "-c", "if [ -p %[1]s ]; then echo waiting; cat %[1]s >/dev/nu
 	}
 	from := s.r.mark()
 	setVersion(t, s.dir, "v2")
-	s.wait(`msg=building `)
+	s.waitEvent("building")
 	s.wait(`^\[pre_build\] waiting$`)
 	for _, v := range []string{"v3", "v4", "v5"} {
 		setVersion(t, s.dir, v)
-		s.wait(`msg="change during build; restarting build"`)
-		s.wait(`msg=building `)
+		s.waitEvent("build_restarted")
+		s.waitEvent("building")
 		s.wait(`^\[pre_build\] waiting$`)
 	}
 	// Release the held build: the hook's cat sees EOF when we close. Later
@@ -139,31 +151,37 @@ pre_build = ["sh", "-c", "if [ -p %[1]s ]; then echo waiting; cat %[1]s >/dev/nu
 	os.Remove(gate)
 	f.Close()
 	pid := s.waitReady()
-	s.wait(`msg=swapped .*new_pid=` + strconv.Itoa(pid))
+	s.waitEvent("swapped", "new_pid="+strconv.Itoa(pid))
 	waitPid(t, s.url, pid)
 	if body := s.served(); !strings.HasPrefix(body, "version=v5 ") {
 		t.Errorf("served %q, want v5", body)
 	}
-	out := strings.Join(strings.Split(s.r.output(), "\n")[from:], "\n")
 	// The first child's swap line may land just after the mark: count only
 	// swaps caused by an edit.
-	if n := strings.Count(out, "msg=swapped") - strings.Count(out, "msg=swapped change=start"); n != 1 {
+	n := 0
+	for _, a := range s.r.events(from, "swapped") {
+		if a["change"] != "start" {
+			n++
+		}
+	}
+	if n != 1 {
 		t.Errorf("swaps after the edits = %d, want 1", n)
 	}
-	if n := strings.Count(out, "msg=\"child started\""); n != 1 {
+	if n := len(s.r.events(from, "child_started")); n != 1 {
 		t.Errorf("children started after the edits = %d, want 1", n)
 	}
 	s.shutdown()
 }
 
 func TestPollingPicksUpAnEdit(t *testing.T) {
+	t.Parallel()
 	s := startWithConfig(t, `
 [watch]
 poll = true
 poll_interval = "50ms"
 `)
-	if !strings.Contains(s.r.output(), "poll=true") {
-		t.Error("reloader did not say it polls")
+	if w := s.r.events(0, "watching"); len(w) != 1 || w[0]["poll"] != "true" {
+		t.Errorf("reloader did not say it polls: %v", w)
 	}
 	setVersion(t, s.dir, "v2")
 	pid := s.waitReady()

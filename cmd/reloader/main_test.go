@@ -1,11 +1,16 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
+
+	"github.com/reloader-dev/reloader/internal/portholder"
 )
 
 // reloaderBin is the reloader binary the integration tests run, built once
@@ -17,9 +22,8 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	if mode := os.Getenv(portHelperEnv); mode != "" {
-		return runPortHelper(mode)
-	}
+	portholder.RunIfAsked()
+	moreParallel()
 	dir, err := os.MkdirTemp("", "reloader-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -38,6 +42,18 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// moreParallel runs up to 4 tests per CPU at once unless -test.parallel
+// was given: the end-to-end tests mostly wait on child processes, sockets
+// and ready delays, so the default (one per CPU) leaves the CPUs idle.
+func moreParallel() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // repoRoot is the module root, two levels above this package.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -16,56 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/portholder"
 	"github.com/reloader-dev/reloader/portdoctor"
 )
-
-// portHelper is a foreign process holding a socket.
-type portHelper struct {
-	pid   int
-	addr  string
-	stdin io.WriteCloser
-	done  chan struct{}
-}
-
-// startPortHelper re-executes the test binary as a helper in its own
-// process group and waits until it holds its socket.
-func startPortHelper(t *testing.T, mode string) *portHelper {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "port-helper-"+mode)
-	cmd.Env = append(os.Environ(), portHelperEnv+"="+mode)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &portHelper{pid: cmd.Process.Pid, stdin: stdin, done: make(chan struct{})}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	go func() {
-		cmd.Wait()
-		close(h.done)
-	}()
-	t.Cleanup(func() {
-		stdin.Close()
-		select {
-		case <-h.done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-h.done
-		}
-	})
-	if err != nil || !strings.HasPrefix(line, "ready ") {
-		t.Fatalf("helper %s: %q %v", mode, line, err)
-	}
-	h.addr = strings.TrimSpace(strings.TrimPrefix(line, "ready "))
-	return h
-}
 
 // runPort runs `reloader port args...` in process and returns the exit
 // code and output.
@@ -77,13 +28,14 @@ func runPort(t *testing.T, args ...string) (int, string) {
 }
 
 func TestPortForeignHolder(t *testing.T) {
-	h := startPortHelper(t, "tcp")
-	pid := strconv.Itoa(h.pid)
-	want := h.addr + " is in use by pid " + pid + " ("
+	t.Parallel()
+	h := portholder.Start(t, "tcp")
+	pid := strconv.Itoa(h.PID)
+	want := h.Addr + " is in use by pid " + pid + " ("
 
 	// portRun directly.
 	var out bytes.Buffer
-	network, addr, err := portdoctor.ParseTarget(h.addr)
+	network, addr, err := portdoctor.ParseTarget(h.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,31 +49,32 @@ func TestPortForeignHolder(t *testing.T) {
 	}
 
 	// The command line, in process.
-	code, text := runPort(t, h.addr)
+	code, text := runPort(t, h.Addr)
 	if code != exitPortInUse || !strings.Contains(text, "EADDRINUSE 98") || !strings.Contains(text, "kill "+pid) {
-		t.Errorf("reloader port %s: exit %d\n%s", h.addr, code, text)
+		t.Errorf("reloader port %s: exit %d\n%s", h.Addr, code, text)
 	}
 
 	// The built binary.
-	cmd := exec.Command(reloaderBin, "port", h.addr)
+	cmd := exec.Command(reloaderBin, "port", h.Addr)
 	b, err := cmd.Output()
 	if cmd.ProcessState.ExitCode() != exitPortInUse || !strings.HasPrefix(string(b), want) {
-		t.Errorf("%s port %s: %v\n%s", reloaderBin, h.addr, err, b)
+		t.Errorf("%s port %s: %v\n%s", reloaderBin, h.Addr, err, b)
 	}
 }
 
 func TestStartupNamesHolder(t *testing.T) {
-	h := startPortHelper(t, "tcp")
+	t.Parallel()
+	h := portholder.Start(t, "tcp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, reloaderBin, "-l", h.addr, "--", "sleep", "300")
+	cmd := exec.CommandContext(ctx, reloaderBin, "-l", h.Addr, "--", "sleep", "300")
 	cmd.Dir = t.TempDir()
 	b, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitError {
 		t.Fatalf("reloader with a held port: %v, want exit %d\n%s", err, exitError, b)
 	}
-	want := "reloader: supervisor: listen on LISTEN_FD_3=" + h.addr + ": portdoctor: " + h.addr + " is in use by pid " + strconv.Itoa(h.pid)
+	want := "reloader: supervisor: listen on LISTEN_FD_3=" + h.Addr + ": portdoctor: " + h.Addr + " is in use by pid " + strconv.Itoa(h.PID)
 	if !strings.Contains(string(b), want) || !strings.Contains(string(b), "port-helper-tcp") || !strings.Contains(string(b), "what to do:") {
 		t.Errorf("startup error does not name the holder (%q) and print the diagnosis:\n%s", want, b)
 	}
@@ -169,6 +122,7 @@ func makeTimeWait(t *testing.T) string {
 }
 
 func TestPortTimeWaitOnly(t *testing.T) {
+	t.Parallel()
 	addr := makeTimeWait(t)
 	code, text := runPort(t, addr)
 	if code != exitOK {
@@ -180,19 +134,20 @@ func TestPortTimeWaitOnly(t *testing.T) {
 	}
 	// And reloader starts on that address.
 	r := startReloader(t, t.TempDir(), "-l", addr, "--watch=false", "--ready", "delay", "--ready-delay", "10ms", "--", "sleep", "300")
-	r.waitLine(0, regexp.MustCompile(`msg=listening .*addr=`+regexp.QuoteMeta(addr)), 60*time.Second)
-	r.waitLine(0, reReady, 60*time.Second)
+	r.waitEvent(0, "listening", 60*time.Second, "addr="+addr)
+	r.waitEvent(0, "child_ready", 60*time.Second)
 	if code := r.stop(syscall.SIGINT); code != 0 {
 		t.Errorf("reloader exit %d after SIGINT", code)
 	}
 }
 
 func TestPortUDPHolder(t *testing.T) {
-	h := startPortHelper(t, "udp")
-	code, text := runPort(t, "udp:"+h.addr)
-	want := "udp " + h.addr + " is in use by pid " + strconv.Itoa(h.pid)
+	t.Parallel()
+	h := portholder.Start(t, "udp")
+	code, text := runPort(t, "udp:"+h.Addr)
+	want := "udp " + h.Addr + " is in use by pid " + strconv.Itoa(h.PID)
 	if code != exitPortInUse || !strings.HasPrefix(text, want) {
-		t.Errorf("reloader port udp:%s: exit %d, want %d and %q\n%s", h.addr, code, exitPortInUse, want, text)
+		t.Errorf("reloader port udp:%s: exit %d, want %d and %q\n%s", h.Addr, code, exitPortInUse, want, text)
 	}
 }
 
@@ -223,27 +178,27 @@ func TestPortKillStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	// owner stands in for an earlier reloader run that recorded h and died.
-	owner := startPortHelper(t, "wait")
-	h := startPortHelper(t, "tcp")
-	cs := recordAs(t, reg, owner.pid, h.pid)
-	owner.stdin.Close()
-	<-owner.done
+	owner := portholder.Start(t, "wait")
+	h := portholder.Start(t, "tcp")
+	cs := recordAs(t, reg, owner.PID, h.PID)
+	owner.Stdin.Close()
+	<-owner.Done
 	if c := cs; c.OwnerRunning() || !c.Running() {
 		t.Fatalf("record %+v: want a running child of a dead owner", c)
 	}
 
 	var out bytes.Buffer
-	err = portRun(context.Background(), &PortOptions{IO: ioStreams{Out: &out, Err: &out}, Network: "tcp", Addr: h.addr, Dir: dir})
+	err = portRun(context.Background(), &PortOptions{IO: ioStreams{Out: &out, Err: &out}, Network: "tcp", Addr: h.Addr, Dir: dir})
 	if !strings.Contains(out.String(), "a child left behind by an earlier reloader run in this directory") {
 		t.Errorf("diagnosis does not name the stale child (%v):\n%s", err, out.String())
 	}
 	out.Reset()
-	err = portRun(context.Background(), &PortOptions{IO: ioStreams{Out: &out, Err: &out}, Network: "tcp", Addr: h.addr, Dir: dir, KillStale: true})
-	if err != nil || !strings.Contains(out.String(), "ended pid "+strconv.Itoa(h.pid)) || !strings.Contains(out.String(), "is free") {
+	err = portRun(context.Background(), &PortOptions{IO: ioStreams{Out: &out, Err: &out}, Network: "tcp", Addr: h.Addr, Dir: dir, KillStale: true})
+	if err != nil || !strings.Contains(out.String(), "ended pid "+strconv.Itoa(h.PID)) || !strings.Contains(out.String(), "is free") {
 		t.Fatalf("port --kill-stale: %v\n%s", err, out.String())
 	}
 	select {
-	case <-h.done:
+	case <-h.Done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("stale helper still runs")
 	}
@@ -283,10 +238,10 @@ func TestReloaderRecordsItsChildren(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startReloader(t, dir, "-l", freePort(t), "--watch=false", "--ready", "delay", "--ready-delay", "10ms", "--", "sleep", "300")
-	m, _ := r.waitLine(0, reReady, 60*time.Second)
+	ready, _ := r.waitEvent(0, "child_ready", 60*time.Second)
 	cs, err := reg.Children()
-	if err != nil || len(cs) != 1 || strconv.Itoa(cs[0].PID) != m[1] || cs[0].Owner != r.cmd.Process.Pid || !cs[0].Running() || !cs[0].OwnerRunning() {
-		t.Fatalf("registry after start = %+v, %v; want child pid %s of reloader %d", cs, err, m[1], r.cmd.Process.Pid)
+	if err != nil || len(cs) != 1 || strconv.Itoa(cs[0].PID) != ready["pid"] || cs[0].Owner != r.cmd.Process.Pid || !cs[0].Running() || !cs[0].OwnerRunning() {
+		t.Fatalf("registry after start = %+v, %v; want child pid %s of reloader %d", cs, err, ready["pid"], r.cmd.Process.Pid)
 	}
 	if code := r.stop(syscall.SIGINT); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -297,14 +252,18 @@ func TestReloaderRecordsItsChildren(t *testing.T) {
 }
 
 func TestStartupRetriesUntilTheHolderLeaves(t *testing.T) {
-	h := startPortHelper(t, "tcp")
+	t.Parallel()
+	h := portholder.Start(t, "tcp")
 	bin := buildServer(t, "stock")
-	r := startReloader(t, t.TempDir(), "-l", h.addr, "--bind-wait", "60s", "--watch=false", "--", bin)
-	r.waitLine(0, regexp.MustCompile(`msg="address in use; retrying".*pid `+strconv.Itoa(h.pid)), 30*time.Second)
-	h.stdin.Close() // the holder leaves
-	<-h.done
-	r.waitLine(0, reReady, 30*time.Second)
-	if body, err := get("http://" + h.addr + "/"); err != nil || !strings.HasPrefix(body, "version=v1") {
+	r := startReloader(t, t.TempDir(), "-l", h.Addr, "--bind-wait", "60s", "--watch=false", "--ready-delay", "50ms", "--", bin)
+	retry, _ := r.waitEvent(0, "bind_retry", 30*time.Second)
+	if !strings.Contains(retry["why"], "pid "+strconv.Itoa(h.PID)) {
+		t.Errorf("the retry does not name the holder %d: %v", h.PID, retry)
+	}
+	h.Stdin.Close() // the holder leaves
+	<-h.Done
+	r.waitEvent(0, "child_ready", 30*time.Second)
+	if body, err := get("http://" + h.Addr + "/"); err != nil || !strings.HasPrefix(body, "version=v1") {
 		t.Errorf("after the holder left: %q %v", body, err)
 	}
 	if code := r.stop(syscall.SIGINT); code != 0 {
@@ -319,17 +278,17 @@ func TestKillStaleOnStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := startPortHelper(t, "wait")
-	h := startPortHelper(t, "tcp")
-	recordAs(t, reg, owner.pid, h.pid)
-	owner.stdin.Close()
-	<-owner.done
-	bin := buildServer(t, "stock")
-	r := startReloader(t, dir, "-l", h.addr, "--kill-stale", "--watch=false", "--", bin)
-	r.waitLine(0, regexp.MustCompile(`msg="ending a child an earlier reloader run left behind" pid=`+strconv.Itoa(h.pid)), 30*time.Second)
-	r.waitLine(0, reReady, 30*time.Second)
+	owner := portholder.Start(t, "wait")
+	h := portholder.Start(t, "tcp")
+	recordAs(t, reg, owner.PID, h.PID)
+	owner.Stdin.Close()
+	<-owner.Done
+	// Not parallel (t.Setenv): a child that builds nothing.
+	r := startReloader(t, dir, "-l", h.Addr, "--kill-stale", "--watch=false", "--ready", "delay", "--ready-delay", "10ms", "--", "sleep", "300")
+	r.waitEvent(0, "stale_killed", 30*time.Second, "pid="+strconv.Itoa(h.PID))
+	r.waitEvent(0, "child_ready", 30*time.Second)
 	select {
-	case <-h.done:
+	case <-h.Done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the stale holder still runs")
 	}

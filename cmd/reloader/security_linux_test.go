@@ -33,10 +33,11 @@ func leaked(env string) []string {
 // LISTEN_* and NOTIFY_SOCKET reach the child and nothing else: not a
 // process the child starts, not a build hook, not a post_swap hook.
 func TestHandoffVariablesDoNotLeak(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pre, post := filepath.Join(dir, "pre_build.env"), filepath.Join(dir, "post_swap.env")
 	s := startSession(t, "listenfd", "--pre-build", "env > "+pre, "--post-swap", "env > "+post)
-	s.r.waitLine(0, regexp.MustCompile(`msg="post_swap hook done"`), 30*time.Second)
+	s.r.waitEvent(0, "hook_done", 30*time.Second)
 
 	body, err := get(s.url + "env")
 	if err != nil || !strings.Contains(body, "PATH=") {
@@ -64,6 +65,7 @@ func TestHandoffVariablesDoNotLeak(t *testing.T) {
 // literal arguments. Only a string runs in /bin/sh, because the user wrote
 // one.
 func TestListCommandsRunWithoutAShell(t *testing.T) {
+	t.Parallel()
 	dir := newApp(t, "stock")
 	write(t, filepath.Join(dir, ".reloader.toml"), `[hooks]
 pre_build = ["printf", "argv=%s|%s\\n", "$HOME;echo injected", "`+"`id`"+`"]
@@ -85,10 +87,12 @@ post_swap = "echo shell=$0"
 
 // --unix-mode reaches the socket file, and the app serves on it.
 func TestUnixModeFlagEndToEnd(t *testing.T) {
-	dir := newApp(t, "stock")
+	t.Parallel()
+	bin := buildServer(t, "stock")
+	dir := t.TempDir()
 	sock := filepath.Join(t.TempDir(), "app.sock")
-	r := startReloader(t, dir, "-l", "unix:"+sock, "--unix-mode", "0600", "--watch=false", "--", "go", "run", ".")
-	r.waitLine(0, reReady, 120*time.Second)
+	r := startReloader(t, dir, "-l", "unix:"+sock, "--unix-mode", "0600", "--watch=false", "--ready-delay", "50ms", "--", bin)
+	r.waitEvent(0, "child_ready", 120*time.Second)
 	fi, err := os.Stat(sock)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("socket file %s: %v, %v; want mode 0600", sock, fi.Mode().Perm(), err)

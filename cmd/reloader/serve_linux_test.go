@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -12,17 +11,29 @@ import (
 	"time"
 )
 
-// buildServer builds testdata/servers/NAME into a binary and returns it.
-func buildServer(t *testing.T, name string) string {
+// startServe runs `reloader serve --pid-file DIR/reloader.pid` on a
+// prebuilt stock server, with a 50ms ready delay. With self set, reloader
+// runs from a copy in the session's directory (tableflip re-executes the
+// path it was started as), returned too.
+func startServe(t *testing.T, self bool, extra ...string) (*session, string) {
 	t.Helper()
-	dir := newApp(t, name)
-	bin := filepath.Join(dir, "bin", "server")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	bin := buildServer(t, "stock")
+	s := newSession(t, t.TempDir())
+	path := reloaderBin
+	if self {
+		path = filepath.Join(s.dir, "reloader")
+		b, err := os.ReadFile(reloaderBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return bin
+	args := append([]string{"serve", "-l", "web=" + s.addr, "--ready-delay", "50ms", "--pid-file", filepath.Join(s.dir, "reloader.pid")}, extra...)
+	s.r = startReloaderAt(t, path, s.dir, nil, append(args, "--", bin)...)
+	s.waitReady()
+	return s, path
 }
 
 func readPID(t *testing.T, path string) int {
@@ -39,65 +50,61 @@ func readPID(t *testing.T, path string) int {
 }
 
 func TestServeSIGHUPSwapsUnderLoad(t *testing.T) {
-	bin := buildServer(t, "stock")
-	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
+	t.Parallel()
+	s, _ := startServe(t, false)
 	pidFile := filepath.Join(s.dir, "reloader.pid")
-	s.r = startReloader(t, s.dir, "serve", "-l", "web="+s.addr, "--pid-file", pidFile, "--", bin)
-	s.waitReady()
-	s.r.waitLine(0, regexp.MustCompile(`msg="serve: ready"`), 30*time.Second) // the pid file is written
+	s.r.waitEvent(0, "serve_ready", 30*time.Second) // the pid file is written
 	if pid := readPID(t, pidFile); pid != s.r.cmd.Process.Pid {
 		t.Errorf("pid file names %d, want reloader %d", pid, s.r.cmd.Process.Pid)
 	}
-	l := startLoad(s.url, 4)
-	l.waitServed(t, "pid="+strconv.Itoa(s.pids[0]), 30*time.Second)
-	for i := 0; i < 20; i++ {
+	l := startLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(s.pids[0])+"\n", 30*time.Second)
+	const n = 6
+	for i := 0; i < n; i++ {
 		if i%2 == 0 {
-			s.r.cmd.Process.Signal(syscall.SIGHUP)
-		} else {
-			// The same through the control command.
-			if code := runWithIO(t.Context(), []string{"reload", "--pid-file", pidFile}, ioStreams{Out: &strings.Builder{}, Err: &strings.Builder{}}); code != 0 {
-				t.Fatalf("reloader reload exit %d", code)
-			}
+			s.hup(l)
+			continue
+		}
+		// The same through the control command.
+		if code := runWithIO(t.Context(), []string{"reload", "--pid-file", pidFile}, ioStreams{Out: &strings.Builder{}, Err: &strings.Builder{}}); code != 0 {
+			t.Fatalf("reloader reload exit %d", code)
 		}
 		pid := s.waitReady()
 		if pid == s.pids[len(s.pids)-2] {
 			t.Fatalf("swap %d kept pid %d", i+1, pid)
 		}
-		l.waitServed(t, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second)
+		waitServed(t, l, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second)
 	}
-	res := l.finish()
-	t.Logf("serve: 20 SIGHUP swaps: %v", res)
-	if res.failed() != 0 {
+	res := l.Finish()
+	t.Logf("serve: %d swaps (SIGHUP and reloader reload): %v", n, res)
+	if res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
 	s.shutdown()
 }
 
 func TestServeSelfUpgradeUnderLoad(t *testing.T) {
-	bin := buildServer(t, "stock")
-	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
+	t.Parallel()
+	s, _ := startServe(t, false)
+	first := s.pids[0]
 	pidFile := filepath.Join(s.dir, "reloader.pid")
-	s.r = startReloader(t, s.dir, "serve", "-l", "web="+s.addr, "--pid-file", pidFile, "--", bin)
-	first := s.waitReady()
 	oldSup := s.r.cmd.Process.Pid
-	l := startLoad(s.url, 4)
-	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
+	l := startLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(first)+"\n", 30*time.Second)
 
 	from := s.seen
 	s.r.cmd.Process.Signal(syscall.SIGUSR2)
 	child := s.waitReady() // the new reloader's first child
 	// The new reloader wrote the pid file. Its line and the old reloader's
 	// may come in any order around the child's.
-	for ready := regexp.MustCompile(`msg="serve: ready" pid=(\d+)`); ; {
-		m, next := s.r.waitLine(from, ready, 30*time.Second)
-		if m[1] != strconv.Itoa(oldSup) {
+	for {
+		a, next := s.r.waitEvent(from, "serve_ready", 30*time.Second)
+		if a["pid"] != strconv.Itoa(oldSup) {
 			break
 		}
 		from = next
 	}
-	s.r.waitLine(from, regexp.MustCompile(`msg="serve: upgraded; waiting for the old reloader to drain"`), 30*time.Second)
+	s.r.waitEvent(from, "upgraded", 30*time.Second)
 	select {
 	case <-s.r.done:
 	case <-time.After(30 * time.Second):
@@ -111,10 +118,10 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 		syscall.Kill(newSup, syscall.SIGINT)
 		<-s.r.eof
 	})
-	l.waitServed(t, "pid="+strconv.Itoa(child)+"\n", 30*time.Second)
-	res := l.finish()
+	waitServed(t, l, "pid="+strconv.Itoa(child)+"\n", 30*time.Second)
+	res := l.Finish()
 	t.Logf("self-upgrade: %v", res)
-	if res.failed() != 0 {
+	if res.Failed() != 0 {
 		t.Errorf("failed requests across the self-upgrade: %v", res)
 	}
 	// tableflip's pipes and sentinel never reach the app.
@@ -139,6 +146,7 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 }
 
 func TestSystemdSocketActivation(t *testing.T) {
+	t.Parallel()
 	ssa, err := exec.LookPath("systemd-socket-activate")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -183,10 +191,10 @@ func TestSystemdSocketActivation(t *testing.T) {
 }
 
 func TestServeSwapsWhenTheBinaryIsReplaced(t *testing.T) {
+	t.Parallel()
 	bin := buildServer(t, "stock")
-	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
-	s.r = startReloader(t, s.dir, "serve", "-l", s.addr, "--watch-binary", "--", bin)
+	s := newSession(t, t.TempDir())
+	s.r = startReloader(t, s.dir, "serve", "-l", s.addr, "--ready-delay", "50ms", "--watch-binary", "--", bin)
 	s.waitReady()
 	// A deploy renames a new build into place.
 	b, err := os.ReadFile(bin)
@@ -208,23 +216,12 @@ func TestServeSwapsWhenTheBinaryIsReplaced(t *testing.T) {
 }
 
 func TestServeFailedUpgradeKeepsServing(t *testing.T) {
-	bin := buildServer(t, "stock")
-	s := &session{t: t, dir: t.TempDir(), addr: freePort(t)}
-	s.url = "http://" + s.addr + "/"
-	// tableflip re-executes the path reloader was started as: start a copy,
-	// then put a binary there that fails at once.
-	self := filepath.Join(s.dir, "reloader")
-	b, err := os.ReadFile(reloaderBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(self, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	s.r = startReloaderAt(t, self, s.dir, "serve", "-l", s.addr, "--upgrade-timeout", "10s", "--", bin)
-	first := s.waitReady()
-	l := startLoad(s.url, 2)
-	l.waitServed(t, "pid="+strconv.Itoa(first), 30*time.Second)
+	t.Parallel()
+	s, self := startServe(t, true, "--upgrade-timeout", "10s")
+	first := s.pids[0]
+	l := startLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(first)+"\n", 30*time.Second)
+	// Put a binary that fails at once where tableflip will re-execute.
 	if err := os.Remove(self); err != nil {
 		t.Fatal(err)
 	}
@@ -232,14 +229,14 @@ func TestServeFailedUpgradeKeepsServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.r.cmd.Process.Signal(syscall.SIGUSR2)
-	s.r.waitLine(s.seen, regexp.MustCompile(`msg="upgrade failed; still serving"`), 30*time.Second)
+	s.r.waitEvent(s.seen, "upgrade_failed", 30*time.Second)
 	select {
 	case <-s.r.done:
 		t.Fatal("reloader exited after a failed upgrade")
 	default:
 	}
-	l.waitServed(t, "pid="+strconv.Itoa(first), 10*time.Second)
-	if res := l.finish(); res.failed() != 0 {
+	waitServed(t, l, "pid="+strconv.Itoa(first)+"\n", 10*time.Second)
+	if res := l.Finish(); res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
 	}
 	s.shutdown()

@@ -3,7 +3,6 @@ package main
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -12,79 +11,122 @@ import (
 // TLS handshake would), which makes golang/go#65802 bite on a shared socket:
 // a connection the old child accepts just before its stop signal is read
 // after Shutdown began and closed unanswered.
-const stockDelay = "20ms"
+var stockDelay = []string{"STOCK_CONN_DELAY=20ms"}
 
+// swaps is the number of SIGHUP swaps under load in the steering tests.
+const swaps = 20
+
+// Not parallel: the promise rests on a 50ms grace around the queue drain,
+// and the package's parallel tests (builds) would take the CPUs from the
+// old child during it. It runs before them, on a machine the package does
+// not load.
 func TestSteeringStockServerLosesNothing(t *testing.T) {
-	t.Setenv("STOCK_CONN_DELAY", stockDelay)
-	const n = 20
-	s, res := runEdits(t, "stock", n)
-	if res.failed() != 0 {
+	s := startBinSession(t, "stock", stockDelay)
+	from := s.seen
+	res := s.hups(swaps)
+	t.Logf("steering: %d swaps: %v", swaps, res)
+	if res.Failed() != 0 {
 		t.Errorf("failed requests with steering: %v", res)
 	}
 	// Every swap logs that the old accept queue was empty at its stop
 	// signal; the last drain may still be running, so wait for each line.
-	empty := regexp.MustCompile(`msg="old accept queue empty; sending stop signal" pid=(\d+)`)
-	from := 0
-	for i := 0; i < n; i++ {
-		_, from = s.r.waitLine(from, empty, 10*time.Second)
+	for i := 0; i < swaps; i++ {
+		var drained map[string]string
+		drained, from = s.r.waitEvent(from, "queue_drained", 10*time.Second)
+		if drained["level"] != "INFO" {
+			t.Errorf("swap %d: the old accept queue was not empty at the stop signal: %v", i+1, drained)
+		}
 	}
 	s.shutdown()
 }
 
 func TestSharedSocketShowsTheDrops(t *testing.T) {
-	t.Setenv("STOCK_CONN_DELAY", stockDelay)
-	s, res := runEdits(t, "stock", 20, "--steering=false")
-	res.mu.Lock()
-	eof := res.failures["eof"]
-	res.mu.Unlock()
+	t.Parallel()
+	s := startBinSession(t, "stock", stockDelay, "--steering=false")
+	res := s.hups(swaps)
+	eof := res.Failures()["eof"]
 	if eof == 0 {
 		t.Errorf("shared socket (steering off) lost no request; the steering test would prove nothing: %v", res)
 	}
-	t.Logf("steering off: %d requests lost to EOF", eof)
-	if strings.Contains(s.r.output(), "old accept queue empty") {
-		t.Error("steering off still drained queues")
+	t.Logf("steering off: %d swaps: %d requests lost to EOF", swaps, eof)
+	if n := len(s.r.events(0, "queue_drained")); n != 0 {
+		t.Errorf("steering off still drained queues (%d times)", n)
 	}
 	s.shutdown()
 }
 
-// earlyAccepts edits the slow-start server once under load and returns how
+// earlyAccepts swaps the slow-start server once under load and returns how
 // many connections the new child accepted before it sent READY=1.
 func earlyAccepts(t *testing.T, extra ...string) int {
-	t.Setenv("SLOW_READY", "700ms")
-	s := startSession(t, "slowstart", extra...)
-	l := startLoad(s.url, 4)
-	l.waitServed(t, "version=v1 ", 30*time.Second)
-	setVersion(t, s.dir, "v2")
-	s.waitReady()
-	re := regexp.MustCompile(`version=v2 early=(\d+) `)
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case body := <-l.latest:
-			if m := re.FindStringSubmatch(body); m != nil {
-				if res := l.finish(); res.failed() != 0 {
-					t.Errorf("failed requests: %v", res)
-				}
-				s.shutdown()
-				n, _ := strconv.Atoi(m[1])
-				return n
-			}
-		case <-deadline:
-			t.Fatal("v2 never served")
+	s := startBinSession(t, "slowstart", []string{"SLOW_READY=700ms"}, extra...)
+	l := startLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(s.pids[0])+"\n", 30*time.Second)
+	pid := s.hup(l)
+	re := regexp.MustCompile(`early=(\d+) pid=` + strconv.Itoa(pid) + "\n")
+	res := l.Finish()
+	if res.Failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+	early := -1
+	for body := range res.Bodies {
+		if m := re.FindStringSubmatch(body); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			early = max(early, n)
 		}
 	}
+	if early < 0 {
+		t.Fatalf("the new child %d never answered: %v", pid, res)
+	}
+	return early
 }
 
 func TestSteeringSlowStartGetsNothingBeforeReady(t *testing.T) {
+	t.Parallel()
 	if n := earlyAccepts(t); n != 0 {
 		t.Errorf("with steering, the new child accepted %d connections before READY=1, want 0", n)
 	}
 }
 
 func TestSharedSocketSlowStartAcceptsEarly(t *testing.T) {
+	t.Parallel()
 	n := earlyAccepts(t, "--steering=false")
 	if n == 0 {
 		t.Error("on a shared socket the slow child accepted nothing before READY=1; the steering test would prove nothing")
 	}
 	t.Logf("steering off: %d connections accepted before READY=1", n)
+}
+
+// A server that never sends READY=1 (and links no sender) is taken as
+// ready after ready_delay; no request fails across its swaps.
+func TestReadinessWithoutNotify(t *testing.T) {
+	t.Parallel()
+	s := startBinSession(t, "stock", nil)
+	res := s.hups(3)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	ready := s.r.events(0, "child_ready")
+	if len(ready) != 4 {
+		t.Errorf("%d child_ready events, want 4", len(ready))
+	}
+	for _, a := range ready {
+		if a["via"] != "delay" {
+			t.Errorf("child %s ready via %q, want delay", a["pid"], a["via"])
+		}
+	}
+	s.shutdown()
+}
+
+func TestGoSystemdActivation(t *testing.T) {
+	t.Parallel()
+	s := startBinSession(t, "gosystemd", nil, "--ready", "notify", "--ready-timeout", "20s")
+	res := s.hups(3)
+	checkStock(t, "go-systemd server", res)
+	for _, a := range s.r.events(0, "child_ready") {
+		if a["via"] != "notify" {
+			t.Errorf("child %s ready via %q, want notify", a["pid"], a["via"])
+		}
+	}
+	s.shutdown()
 }

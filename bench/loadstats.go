@@ -1,0 +1,74 @@
+//go:build linux
+
+package main
+
+import (
+	"slices"
+	"time"
+
+	"github.com/reloader-dev/reloader/internal/loadgen"
+)
+
+// loadStats summarises the samples that started in a window.
+type loadStats struct {
+	requests int
+	failures map[string]int
+	p50, p99 time.Duration
+	max      time.Duration
+	gap      time.Duration // longest time without a successful response
+	gapAt    time.Time     // when it began
+}
+
+func (s loadStats) failed() int {
+	n := 0
+	for _, c := range s.failures {
+		n += c
+	}
+	return n
+}
+
+func summarise(all []loadgen.Sample, from, to time.Time) loadStats {
+	st := loadStats{failures: map[string]int{}}
+	var lats []time.Duration
+	for _, s := range all {
+		if s.Start.Before(from) || !s.Start.Before(to) {
+			continue
+		}
+		st.requests++
+		if s.Kind != "" {
+			st.failures[s.Kind]++
+			continue
+		}
+		lats = append(lats, s.Latency)
+	}
+	st.gap, st.gapAt = longestGap(all, from, to)
+	if len(lats) == 0 {
+		return st
+	}
+	slices.Sort(lats)
+	st.p50 = lats[len(lats)/2]
+	st.p99 = lats[min(len(lats)-1, len(lats)*99/100)]
+	st.max = lats[len(lats)-1]
+	return st
+}
+
+// longestGap returns the longest time within [from, to] in which no
+// successful response arrived, and when it began.
+func longestGap(all []loadgen.Sample, from, to time.Time) (time.Duration, time.Time) {
+	var ends []time.Time
+	for _, s := range all {
+		if e := s.End(); s.Kind == "" && e.After(from) && e.Before(to) {
+			ends = append(ends, e)
+		}
+	}
+	slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
+	var gap time.Duration
+	at, prev := from, from
+	for _, e := range append(ends, to) {
+		if d := e.Sub(prev); d > gap {
+			gap, at = d, prev
+		}
+		prev = e
+	}
+	return gap, at
+}
