@@ -63,6 +63,7 @@ type handout struct {
 	env     []string
 	socks   []*sockets.Member // the sockets behind fds, for the server's books
 	backend string            // proxy: the child's private "127.0.0.1:port"
+	proxied *backend          // proxy: its connection pool
 }
 
 // newServer picks how generations are served and opens the sockets.
