@@ -74,15 +74,18 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.srv.release(h)
 		return nil, err
 	}
-	env := append(childEnv(append(os.Environ(), s.cfg.Env...)), h.env...)
+	// One entry per key: run.env beats reloader's own environment, and
+	// what reloader sets for the app beats both.
+	own := append([]string(nil), h.env...)
 	if ns != nil {
-		env = append(env, "NOTIFY_SOCKET="+ns.Env())
+		own = append(own, "NOTIFY_SOCKET="+ns.Env())
 	}
 	full := argv
 	if proc.InheritFDs {
-		env = append(env, proc.ShimEnv+"=1")
+		own = append(own, proc.ShimEnv+"=1")
 		full = append([]string{s.shim}, argv...)
 	}
+	env := mergeEnv(childEnv(mergeEnv(os.Environ(), s.cfg.Env)), own)
 	abort := func() {
 		if ns != nil {
 			ns.Close()

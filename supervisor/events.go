@@ -102,7 +102,8 @@ type Crashed struct {
 }
 
 // QueueDrained reports that an old child's steered accept queues were
-// emptied before its stop signal. Left counts connections still queued when
+// emptied before its stop signal (in proxy mode: that every request sent to
+// it was answered). Left counts connections (requests) still queued when
 // the wait ran out.
 type QueueDrained struct {
 	PID  int

@@ -33,7 +33,7 @@ const buildStep = ""
 func (s *Supervisor) runCommand(ctx context.Context, name string, argv []string, env ...string) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = s.dir
-	cmd.Env = append(append(childEnv(cmd.Environ()), s.cfg.BuildEnv...), env...)
+	cmd.Env = mergeEnv(childEnv(cmd.Environ()), s.cfg.BuildEnv, env)
 	var buf bytes.Buffer
 	var lw *lineWriter
 	if name == buildStep {

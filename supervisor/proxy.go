@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,35 +9,27 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 )
-
-// proxyHost is the URL host of every proxied request; the dialer picks the
-// real backend, so a swap needs no change to in-flight requests.
-const proxyHost = "reloader-backend"
 
 // proxy serves the owned addresses itself and forwards each request to the
 // current child's private port. It holds requests while no child answers,
 // for at most hold, so even an app that binds its own port sees no refused
 // connection across a swap.
 type proxy struct {
-	log     *slog.Logger
-	hold    time.Duration
-	backend atomic.Pointer[string] // "127.0.0.1:port" of the serving child; nil before the first
-	tr      *http.Transport
-	srv     *http.Server
-	wg      sync.WaitGroup
+	log  *slog.Logger
+	hold time.Duration
+	srv  *http.Server
+	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	cur     *backend          // the promoted generation's; nil before the first
+	open    map[*backend]bool // handed out and not yet released
+	changed chan struct{}     // closed and replaced when cur changes or a backend goes
 }
 
 func newProxy(hold time.Duration, log *slog.Logger) *proxy {
-	p := &proxy{log: log, hold: hold}
-	p.tr = &http.Transport{
-		DialContext:         p.dial,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     30 * time.Second,
-	}
+	p := &proxy{log: log, hold: hold, open: map[*backend]bool{}, changed: make(chan struct{})}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL.Scheme = "http"
@@ -68,73 +59,104 @@ func (p *proxy) serve(lns []net.Listener) {
 	}
 }
 
-// switchTo sends new requests to addr and drops idle connections to the
-// previous child.
-func (p *proxy) switchTo(addr string) {
-	p.backend.Store(&addr)
-	p.tr.CloseIdleConnections()
+// add makes a backend for a new generation's private port addr.
+func (p *proxy) add(addr string) *backend {
+	b := newBackend(addr)
+	p.mu.Lock()
+	p.open[b] = true
+	p.mu.Unlock()
+	return b
 }
 
-// dial connects to the current backend, retrying while it refuses (a child
-// starting or being replaced) for at most hold.
-func (p *proxy) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	deadline := time.Now().Add(p.hold)
-	var d net.Dialer
-	for {
-		var err error
-		if b := p.backend.Load(); b != nil {
-			var c net.Conn
-			if c, err = d.DialContext(ctx, "tcp", *b); err == nil {
-				return c, nil
-			}
-			if !errors.Is(err, syscall.ECONNREFUSED) {
-				return nil, err
-			}
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("supervisor: proxy: no app answered within proxy.hold %v: %w", p.hold, cmpErr(err))
-		}
+// switchTo sends new requests to b.
+func (p *proxy) switchTo(b *backend) {
+	p.mu.Lock()
+	p.cur = b
+	p.changedLocked()
+	p.mu.Unlock()
+}
+
+// remove forgets b, once its child is gone, and closes its connections.
+func (p *proxy) remove(b *backend) {
+	p.mu.Lock()
+	delete(p.open, b)
+	if p.cur == b {
+		p.cur = nil
+	}
+	p.changedLocked()
+	p.mu.Unlock()
+	b.close()
+}
+
+func (p *proxy) changedLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// pick returns the current backend, counting a request sent to it until
+// done, and the state as state does.
+func (p *proxy) pick() (cur *backend, changed <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur != nil {
+		p.cur.pending++
+	}
+	return p.cur, p.changed
+}
+
+// done ends the count pick started: b has answered the request, or failed.
+func (p *proxy) done(b *backend) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if b.pending--; b.pending == 0 && b.quiet != nil {
+		close(b.quiet)
+		b.quiet = nil
+	}
+}
+
+// retire waits, for at most limit, until every request sent to b has been
+// answered: an app that stops gracefully closes the connections it has
+// read nothing from yet, which would fail a request chosen just before the
+// swap. Then it closes b's idle connections. It returns how many requests
+// were still unanswered.
+func (p *proxy) retire(b *backend, limit time.Duration) int {
+	p.mu.Lock()
+	if b.pending > 0 && b.quiet == nil {
+		b.quiet = make(chan struct{})
+	}
+	quiet := b.quiet
+	p.mu.Unlock()
+	if quiet != nil {
+		t := time.NewTimer(limit)
 		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		case <-quiet:
+		case <-t.C:
 		}
+		t.Stop()
 	}
+	b.close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return b.pending
 }
 
-func cmpErr(err error) error {
-	if err == nil {
-		return errors.New("no app is running")
-	}
-	return err
+// state returns the current backend, whether a swap or restart is under
+// way (no current backend, or another generation started or not yet
+// gone), and a channel closed at the next change.
+func (p *proxy) state() (cur *backend, changing bool, changed <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur, p.cur == nil || !p.open[p.cur] || len(p.open) > 1, p.changed
 }
 
 // shutdown stops accepting and waits for in-flight requests, bounded by ctx.
 func (p *proxy) shutdown(ctx context.Context) {
 	p.srv.Shutdown(ctx)
 	p.wg.Wait()
-	p.tr.CloseIdleConnections()
-}
-
-// retryTransport retries a request that failed before any response, on the
-// current backend, while the hold lasts: a child stopped mid-request (an app
-// that dies at once on SIGTERM) costs the client nothing if the request can
-// be sent again (no body, or one that can be replayed).
-type retryTransport struct{ p *proxy }
-
-func (t retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	deadline := time.Now().Add(t.p.hold)
-	for {
-		resp, err := t.p.tr.RoundTrip(r)
-		if err == nil || r.Context().Err() != nil || time.Now().After(deadline) || !replayable(r) || isUpgrade(r) {
-			return resp, err
-		}
-		if r.GetBody != nil {
-			if r.Body, err = r.GetBody(); err != nil {
-				return nil, err
-			}
-		}
-		t.p.log.Debug("proxy: retrying on the current app", "path", r.URL.Path)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for b := range p.open {
+		b.close()
 	}
 }
 

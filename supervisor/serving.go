@@ -63,12 +63,20 @@ type handout struct {
 	env     []string
 	socks   []*sockets.Member // the sockets behind fds, for the server's books
 	backend string            // proxy: the child's private "127.0.0.1:port"
+	proxied *backend          // proxy: its connection pool
 }
 
 // newServer picks how generations are served and opens the sockets.
 func newServer(ctx context.Context, cfg Config, s *Supervisor) (server, error) {
-	if !proc.InheritFDs {
-		if len(cfg.Listen) > 0 || cfg.Proxy {
+	return openServer(ctx, cfg, s, proc.InheritFDs)
+}
+
+// openServer is newServer for a platform where children can inherit fds
+// (inherit) or not.
+func openServer(ctx context.Context, cfg Config, s *Supervisor, inherit bool) (server, error) {
+	if !inherit && !cfg.Proxy {
+		// The proxy needs no inherited fd: it serves the addresses itself.
+		if len(cfg.Listen) > 0 {
 			s.log.Warn("this platform cannot hand sockets to a child: falling back to stop-then-start; the app binds its own port")
 		}
 		return bare{}, nil

@@ -30,8 +30,8 @@ func (ps proxyServer) handout(context.Context) (*handout, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := strconv.Itoa(port)
-	return &handout{backend: "127.0.0.1:" + p, env: []string{ps.portEnv + "=" + p}}, nil
+	p, addr := strconv.Itoa(port), "127.0.0.1:"+strconv.Itoa(port)
+	return &handout{backend: addr, proxied: ps.p.add(addr), env: []string{ps.portEnv + "=" + p}}, nil
 }
 
 // probe: the app binds its private port itself, so a connection there
@@ -42,12 +42,28 @@ func (ps proxyServer) probe(ctx context.Context, h *handout, exited <-chan struc
 	return probed
 }
 
-func (ps proxyServer) promote(h *handout)             { ps.p.switchTo(h.backend) }
-func (proxyServer) retire(*handout, bool) (bool, int) { return false, 0 }
-func (proxyServer) release(*handout)                  {}
-func (proxyServer) handsOver() bool                   { return false }
-func (ps proxyServer) serving() []ServingSocket       { return ps.g.Serving() }
-func (ps proxyServer) releaseInherited()              { ps.g.ReleaseInherited() }
+func (ps proxyServer) promote(h *handout) { ps.p.switchTo(h.proxied) }
+
+// retire: new requests already go to the promoted child. Before this
+// one's stop signal, wait (up to proxy.hold) until it has answered every
+// request sent to it, then close the idle connections to it.
+func (ps proxyServer) retire(h *handout, _ bool) (bool, int) {
+	if h.proxied == nil {
+		return false, 0
+	}
+	return true, ps.p.retire(h.proxied, ps.p.hold)
+}
+
+// release forgets the child's backend once the child is gone.
+func (ps proxyServer) release(h *handout) {
+	if h.proxied != nil {
+		ps.p.remove(h.proxied)
+		h.proxied = nil
+	}
+}
+func (proxyServer) handsOver() bool             { return false }
+func (ps proxyServer) serving() []ServingSocket { return ps.g.Serving() }
+func (ps proxyServer) releaseInherited()        { ps.g.ReleaseInherited() }
 
 func (ps proxyServer) shutdown(ctx context.Context) { ps.p.shutdown(ctx) }
 func (ps proxyServer) close()                       { ps.g.Close() }

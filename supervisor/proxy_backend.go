@@ -1,0 +1,87 @@
+package supervisor
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// proxyHost is the URL host of every proxied request; each backend's
+// transport dials its own child's port, so a connection pool never holds a
+// connection to another generation.
+const proxyHost = "reloader-backend"
+
+// backend is one generation's private port and its own connection pool.
+// Once the generation is promoted, new requests go to it; once it is
+// retired, its idle connections are closed, and nothing takes a
+// connection from its pool again.
+type backend struct {
+	addr string
+	tr   *http.Transport
+	// Guarded by the proxy's mu: requests sent here and not yet answered
+	// (their app may not have read them), and a channel closed when that
+	// count drops to 0, while retire waits for it.
+	pending int
+	quiet   chan struct{}
+}
+
+func newBackend(addr string) *backend {
+	var d net.Dialer
+	return &backend{addr: addr, tr: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countedConn{Conn: c}, nil
+		},
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     30 * time.Second,
+	}}
+}
+
+// close drops the backend's idle connections; one in use is closed when
+// its request ends, since nothing takes it from the pool again.
+func (b *backend) close() { b.tr.CloseIdleConnections() }
+
+// countedConn counts the bytes written to a backend, so that a failed
+// request can tell whether the app may have seen any of it.
+type countedConn struct {
+	net.Conn
+	written atomic.Int64
+}
+
+func (c *countedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// heldBody is a request body that can be sent again as long as no byte of
+// it was read: a Close from a failed try is ignored until then.
+type heldBody struct {
+	rc   io.ReadCloser
+	read atomic.Bool
+	once sync.Once
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.read.Store(true)
+	}
+	return n, err
+}
+
+func (b *heldBody) Close() error {
+	if !b.read.Load() {
+		return nil
+	}
+	var err error
+	b.once.Do(func() { err = b.rc.Close() })
+	return err
+}
