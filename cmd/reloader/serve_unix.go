@@ -6,7 +6,6 @@ import (
 	"context"
 
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -66,6 +65,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 				log.Warn("serve: old reloader", "err", err)
 			}
 			s.ReleaseInherited()
+			log.Info("serve: old reloader gone; released what it handed over", "event", "inherited_released")
 		}
 	}()
 	go func() {
@@ -96,7 +96,12 @@ func upgrade(upg *tableflip.Upgrader, s *supervisor.Supervisor, log interface {
 	Info(string, ...any)
 	Error(string, ...any)
 }) {
-	for _, ss := range s.Serving() {
+	socks := s.Serving()
+	if err := addManifest(upg, socks); err != nil {
+		log.Error("upgrade failed; still serving", "event", "upgrade_failed", "err", err)
+		return
+	}
+	for _, ss := range socks {
 		var err error
 		switch c := ss.Conn.(type) {
 		case tableflip.Listener:
@@ -115,39 +120,6 @@ func upgrade(upg *tableflip.Upgrader, s *supervisor.Supervisor, log interface {
 	if err := upg.Upgrade(); err != nil {
 		log.Error("upgrade failed; still serving", "event", "upgrade_failed", "err", err)
 	}
-}
-
-// inheritFromParent takes over the sockets an upgrading reloader handed
-// over, keyed by network and address.
-func inheritFromParent(upg *tableflip.Upgrader, cfg supervisor.Config) (supervisor.Config, error) {
-	var rest []supervisor.Address
-	for _, a := range cfg.Listen {
-		var conn syscall.Conn
-		var err error
-		if a.Network == "udp" {
-			var pc net.PacketConn
-			pc, err = upg.Fds.PacketConn(a.Network, a.Addr)
-			if pc != nil {
-				conn = pc.(syscall.Conn)
-			}
-		} else {
-			var ln net.Listener
-			ln, err = upg.Fds.Listener(a.Network, a.Addr)
-			if ln != nil {
-				conn = ln.(syscall.Conn)
-			}
-		}
-		if err != nil {
-			return cfg, fmt.Errorf("reloader: serve: inherited %s: %w", a, err)
-		}
-		if conn == nil {
-			rest = append(rest, a)
-			continue
-		}
-		cfg.Inherited = append(cfg.Inherited, supervisor.InheritedSocket{Address: a, Conn: conn, Busy: true})
-	}
-	cfg.Listen = rest
-	return cfg, nil
 }
 
 // cloexecAbove sets FD_CLOEXEC on every open fd above n.

@@ -41,6 +41,11 @@ type InheritedSocket struct {
 	// where steering is possible, and the socket is kept until
 	// ReleaseInherited. false means no other process uses it.
 	Busy bool
+	// Keep means another process keeps the socket for good (systemd, which
+	// passes it again at the next start): it is never shut down, only
+	// parked, idle, when a swap retires it. A socket that is not Busy is
+	// always kept.
+	Keep bool
 }
 
 // ServingSocket is the socket that currently serves an address.
@@ -49,4 +54,7 @@ type ServingSocket struct {
 	// Conn is the serving listener or datagram socket; it stays owned by
 	// the Set.
 	Conn syscall.Conn
+	// Keep is InheritedSocket.Keep: the socket came from systemd, so the
+	// reloader it is handed to must never shut it down.
+	Keep bool
 }

@@ -18,9 +18,16 @@
 // serving socket for every new connection. [Set.Promote] moves that
 // program to the ready child's sockets; [Set.DrainQueues] waits until the
 // old child's accept queues are empty, so its stop signal drops nothing;
-// [Set.Release] gives a gone child's sockets back, closing the ones no
-// child uses. A socket another process of this user adds to the group is
-// warned about and never picked.
+// [Set.Release] gives a gone child's sockets back. A steered socket no
+// child uses is shut down (shutdown(SHUT_RD)) before it is closed, so it
+// leaves the group even while another process still holds a copy (a
+// detached grandchild, tableflip); a socket systemd keeps is parked
+// instead, idle, and taken again by a later generation. A socket another
+// process of this user adds to the group is warned about and never picked.
+//
+// A busy [InheritedSocket] (a self-upgrade) keeps the steering program of
+// the process it came from, which picks it wherever it sits in the group,
+// until a child of the new process is promoted.
 //
 // Where steering is unavailable (not Linux, udp and unix sockets, an
 // inherited socket without SO_REUSEPORT), the address keeps one shared

@@ -22,6 +22,10 @@ type Member struct {
 	// inherited holds a use for the process a Busy inherited socket came
 	// from, until ReleaseInherited.
 	inherited bool
+	// keep marks a socket another process keeps for good (systemd's): a
+	// swap that retires it parks it in its group, still listening, where
+	// steering keeps it idle until a later generation takes it again.
+	keep bool
 }
 
 func (m *Member) close() {
@@ -126,7 +130,7 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*group, er
 	if err != nil {
 		return nil, &ListenError{in.Address, err}
 	}
-	m := &Member{ln: closer, fd: fd}
+	m := &Member{ln: closer, fd: fd, keep: !in.Busy || in.Keep}
 	if in.Busy {
 		m.users = 1 // the other process's child; see ReleaseInherited
 		m.inherited = true
@@ -136,6 +140,11 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*group, er
 	if steer && in.Network == "tcp" {
 		if !g.opts.ReusePort {
 			log.Warn("connection steering unavailable for an inherited socket without SO_REUSEPORT (systemd: ReusePort=yes); using it shared", "addr", in.Addr)
+		} else if in.Busy {
+			// The process it came from steers its group to this socket,
+			// wherever it sits (mid-swap, not at index 0): keep its program
+			// until a child of ours is promoted.
+			g.steer = true
 		} else if err := attachSteering(fd, 0); err != nil {
 			log.Warn("connection steering unavailable; using one shared socket", "addr", in.Addr, "err", err)
 		} else {
@@ -185,7 +194,7 @@ func (s *Set) Serving() []ServingSocket {
 	out := make([]ServingSocket, 0, len(s.gs))
 	for _, g := range s.gs {
 		conn, _ := g.serving.ln.(syscall.Conn)
-		out = append(out, ServingSocket{Address: g.Address, Conn: conn})
+		out = append(out, ServingSocket{Address: g.Address, Conn: conn, Keep: g.serving.keep})
 	}
 	return out
 }

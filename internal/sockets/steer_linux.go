@@ -66,3 +66,13 @@ func listenersOn(addr string) (int, error) {
 func sameIP(a, b netip.Addr) bool {
 	return a.Unmap().WithZone("") == b.Unmap().WithZone("")
 }
+
+// stopListening takes a listening socket out of LISTEN state, and so out of
+// its SO_REUSEPORT group, for every process that holds it. Connections
+// queued on it are reset.
+func stopListening(fd int) error {
+	if err := unix.Shutdown(fd, unix.SHUT_RD); err != nil {
+		return fmt.Errorf("sockets: stop listening: %w", os.NewSyscallError("shutdown", err))
+	}
+	return nil
+}

@@ -15,3 +15,6 @@ func attachSteering(fd, index int) error { return errNoSteering }
 func acceptQueueLen(fd int) (int, error) { return 0, errNoSteering }
 
 func listenersOn(addr string) (int, error) { return 0, errNoSteering }
+
+// stopListening does nothing: sockets are steered only on Linux.
+func stopListening(fd int) error { return nil }

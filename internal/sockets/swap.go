@@ -27,6 +27,12 @@ func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
 	for _, g := range s.gs {
 		m := g.serving
 		if g.steer && m.users > 0 {
+			if p := parked(g); p != nil {
+				// A kept socket in the group, idle since it was retired.
+				p.users++
+				out = append(out, p)
+				continue
+			}
 			// Sockets that joined since our last change sit before ours.
 			s.checkMembersLocked(g)
 			ln, fd, _, err := listenFD(ctx, g.Address, g.opts)
@@ -138,9 +144,34 @@ func (s *Set) releaseOne(i int, m *Member) {
 	s.removeLocked(g, m)
 }
 
-// removeLocked closes m, which leaves the kernel's group: the last member
-// moves into its slot, so the program is attached again.
+// parked returns a kept member of g that no child uses and that does not
+// serve, or nil.
+func parked(g *group) *Member {
+	for _, m := range g.members {
+		if m != nil && m.keep && m.users == 0 && m != g.serving {
+			return m
+		}
+	}
+	return nil
+}
+
+// removeLocked takes m, which no child uses and which does not serve, out
+// of the kernel's group: the last member moves into its slot, so the
+// program is attached again. Closing our copies is not enough while any
+// other process holds the socket (a detached grandchild, tableflip's
+// copy): shutdown(SHUT_RD) ends its LISTEN state whoever holds it, and
+// resets whatever is queued, so m's child must have stopped. A kept socket
+// (systemd's) is parked instead: it stays in the group, listening and idle.
 func (s *Set) removeLocked(g *group, m *Member) {
+	if g.steer && m.keep {
+		s.log.Debug("parking a retired socket that another process keeps", "addr", g.Addr)
+		return
+	}
+	if g.steer {
+		if err := stopListening(m.fd); err != nil {
+			s.log.Debug("shutdown of a retired socket", "addr", g.Addr, "err", err)
+		}
+	}
 	for j, x := range g.members {
 		if x == m {
 			last := len(g.members) - 1
