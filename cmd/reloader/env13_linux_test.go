@@ -39,7 +39,7 @@ func main() {
 
 // buildApp13 builds a standard-library-only app from src and returns the
 // binary's path.
-func buildApp13(t *testing.T, src string) string {
+func buildSrc13(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.26.0\n")
@@ -177,7 +177,7 @@ var (
 // and --env APP_ENV=dev beats APP_ENV=prod from the shell.
 func TestEnvReloaderValuesWinOverShell(t *testing.T) {
 	t.Parallel()
-	app := buildApp13(t, envApp)
+	app := buildSrc13(t, envApp)
 	addr := freePort(t)
 	_, public, _ := net.SplitHostPort(addr)
 	out := startReloader13(t, envWith("PORT="+public, "APP_ENV=prod"),
