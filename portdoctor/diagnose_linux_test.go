@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -95,9 +94,6 @@ func TestDiagnoseUDPHolder(t *testing.T) {
 		t.Errorf("udp diagnosis talks about TIME_WAIT:\n%s", r)
 	}
 }
-
-// runtimeYield waits a little between polls of a kernel state change.
-func runtimeYield() { time.Sleep(5 * time.Millisecond) }
 
 func TestDiagnoseTimeWaitOnly(t *testing.T) {
 	addr := portholder.TimeWait(t)
