@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -96,55 +95,8 @@ func TestDiagnoseUDPHolder(t *testing.T) {
 	}
 }
 
-// makeTimeWait leaves a server-side socket in TIME_WAIT on a loopback port
-// that nothing listens on, and returns the address.
-func makeTimeWait(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	client, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.Close()
-	// The server closes first, so its side goes FIN_WAIT -> TIME_WAIT once
-	// the client's FIN arrives.
-	server.Close()
-	if _, err := client.Read(make([]byte, 1)); err == nil {
-		t.Fatal("client read data, want EOF")
-	}
-	client.Close()
-	port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		entries, err := lookupSockets(context.Background(), "tcp", uint16(port))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if e.state == "TIME_WAIT" && e.local.String() == addr {
-				return addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no TIME_WAIT socket on %s: %+v", addr, entries)
-		}
-		runtimeYield()
-	}
-}
-
-// runtimeYield waits a little between polls of a kernel state change.
-func runtimeYield() { time.Sleep(5 * time.Millisecond) }
-
 func TestDiagnoseTimeWaitOnly(t *testing.T) {
-	addr := makeTimeWait(t)
+	addr := portholder.TimeWait(t)
 	r, err := Diagnose(context.Background(), "tcp", addr)
 	if err != nil {
 		t.Fatal(err)

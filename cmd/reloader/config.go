@@ -206,7 +206,7 @@ func (s *settings) origin(key string) string {
 
 // errorf returns a config error naming where key's value comes from and key.
 func (s *settings) errorf(key, format string, args ...any) error {
-	return s.keyError(key, errors.New(fmt.Sprintf(format, args...)))
+	return s.keyError(key, fmt.Errorf(format, args...))
 }
 
 // keyError returns err as a config error naming where key's value comes

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -80,50 +79,9 @@ func TestStartupNamesHolder(t *testing.T) {
 	}
 }
 
-// makeTimeWait leaves a server-side TIME_WAIT socket on a loopback port
-// that nothing listens on, and returns the address.
-func makeTimeWait(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	client, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln.Close()
-	server.Close() // the server closes first: its socket ends in TIME_WAIT
-	if _, err := client.Read(make([]byte, 1)); err == nil {
-		t.Fatal("client read data, want EOF")
-	}
-	client.Close()
-	// The kernel moves the server's socket to TIME_WAIT when the client's
-	// FIN arrives; poll the diagnosis until it sees it.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r, err := portdoctor.Diagnose(context.Background(), "tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.TimeWait > 0 {
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no TIME_WAIT socket on %s:\n%s", addr, r)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestPortTimeWaitOnly(t *testing.T) {
 	t.Parallel()
-	addr := makeTimeWait(t)
+	addr := portholder.TimeWait(t)
 	code, text := runPort(t, addr)
 	if code != exitOK {
 		t.Fatalf("reloader port %s: exit %d, want 0\n%s", addr, code, text)
