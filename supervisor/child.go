@@ -210,11 +210,13 @@ func (c *child) alive() bool {
 	}
 }
 
-// stop ends a child and returns once its process group is gone. For a swap (drain true) it first waits until no
-// connection waits in the child's steered sockets. Then it sends the stop
-// signal to the child's process group, waits up to the stop timeout, and
-// SIGKILLs the group. It returns once the child is gone, and also kills
-// anything left in its group.
+// stop ends a child and returns once its process group is gone. For a
+// swap (drain true) it first waits until no connection waits in the
+// child's steered sockets. Then it sends the stop signal to the child's
+// process group and gives the whole group the stop timeout: a wrapper such
+// as `sh -c './app; echo'` dies at once on the signal while the app it
+// started still drains in the group. Whatever is left when the stop
+// timeout runs out is SIGKILLed.
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain {
@@ -222,18 +224,19 @@ func (s *Supervisor) stop(c *child, drain bool) {
 			s.emit(QueueDrained{PID: c.pid, Left: left})
 		}
 	}
-	select {
-	case <-c.done:
-	default:
+	if c.alive() || !proc.WaitGroupGone(c.pid, 0) {
 		s.emit(Stopping{PID: c.pid, Signal: s.cfg.StopSignal, Timeout: s.cfg.StopTimeout})
 		if err := proc.SignalGroup(c.pid, s.cfg.StopSignal); err != nil {
 			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
+		deadline := time.Now().Add(s.cfg.StopTimeout)
 		t := time.NewTimer(s.cfg.StopTimeout)
 		select {
 		case <-c.done:
-			t.Stop()
 		case <-t.C:
+		}
+		t.Stop()
+		if c.alive() || !proc.WaitGroupGone(c.pid, time.Until(deadline)) {
 			s.emit(Killed{PID: c.pid, StopTimeout: s.cfg.StopTimeout})
 			proc.KillGroup(c.pid)
 			<-c.done
