@@ -78,10 +78,9 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	if ns != nil {
 		env = append(env, "NOTIFY_SOCKET="+ns.Env())
 	}
-	full := argv
+	var shim *proc.Shim
 	if proc.InheritFDs {
-		env = append(env, proc.ShimEnv+"=1")
-		full = append([]string{s.shim}, argv...)
+		shim = s.shim
 	}
 	abort := func() {
 		if ns != nil {
@@ -94,7 +93,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	p, err := proc.Start(full, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Stdout: pipes.w[0], Stderr: pipes.w[1]})
+	p, err := proc.Start(argv, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Shim: shim, Stdout: pipes.w[0], Stderr: pipes.w[1]})
 	if err != nil {
 		pipes.abort()
 		abort()
