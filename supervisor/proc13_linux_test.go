@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -186,4 +187,59 @@ func readLine(t *testing.T, path string) string {
 		t.Fatalf("read %s: %v", path, err)
 	}
 	return strings.TrimSpace(line)
+}
+
+// systemd-notify --ready in a `set -e` shell child: it exits 0 at once (its
+// BARRIER=1 is answered), the child is ready via notify and keeps running.
+func TestSystemdNotifyReadyInSetEShell(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("systemd-notify"); err != nil {
+		t.Skip("no systemd-notify (Debian package systemd)")
+	}
+	dir := t.TempDir()
+	fifo := mkfifo(t, filepath.Join(dir, "sent.fifo"))
+	cfg := DefaultConfig()
+	cfg.Dir = dir
+	cfg.Command = []string{"sh", "-c", "set -e; systemd-notify --ready; echo sent > sent.fifo; exec sleep 1000"}
+	cfg.Ready, cfg.ReadyTimeout = ReadyNotify, time.Minute
+	r := start13(t, cfg)
+	if ev := waitFor[ChildReady](t, r, nil); ev.Via != "notify" {
+		t.Errorf("child ready via %q, want notify", ev.Via)
+	}
+	got := make(chan string, 1)
+	go func() { got <- readLine(t, fifo) }()
+	select {
+	case line := <-got:
+		if line != "sent" {
+			t.Errorf("the child wrote %q, want sent", line)
+		}
+	case <-r.crashed(t):
+		t.Errorf("the child exited: systemd-notify --ready failed under set -e; events %v", r.names())
+	}
+	if has[Crashed](r) {
+		t.Errorf("the child crashed; events %v", r.names())
+	}
+	r.stop(t)
+}
+
+// crashed returns a channel closed on the first crashed event.
+func (r *run13) crashed(t *testing.T) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		for {
+			r.mu.Lock()
+			more := r.more
+			r.mu.Unlock()
+			if has[Crashed](r) {
+				close(ch)
+				return
+			}
+			select {
+			case <-more:
+			case <-t.Context().Done():
+				return
+			}
+		}
+	}()
+	return ch
 }
