@@ -117,15 +117,21 @@ exec sleep 1000
 		}
 	}()
 	// Each generation writes one line to the fifo; read them as they come.
-	gens := make(chan string)
+	// The test holds the fifo open for writing too, so that a writer
+	// closing it never reads as an end of file between two generations.
+	ff, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+	gens := make(chan string, 8)
 	go func() {
+		br := bufio.NewReader(ff)
 		for {
-			f, err := os.Open(fifo)
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			line, _ := bufio.NewReader(f).ReadString('\n')
-			f.Close()
 			gens <- strings.TrimSpace(line)
 		}
 	}()
