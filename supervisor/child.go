@@ -80,10 +80,9 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
 	}
-	full := argv
+	var shim *proc.Shim
 	if proc.InheritFDs {
-		own = append(own, proc.ShimEnv+"=1")
-		full = append([]string{s.shim}, argv...)
+		shim = s.shim
 	}
 	env := mergeEnv(childEnv(mergeEnv(os.Environ(), s.cfg.Env)), own)
 	abort := func() {
@@ -97,7 +96,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	p, err := proc.Start(full, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Stdout: pipes.w[0], Stderr: pipes.w[1]})
+	p, err := proc.Start(argv, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Shim: shim, Stdout: pipes.w[0], Stderr: pipes.w[1]})
 	if err != nil {
 		pipes.abort()
 		abort()
@@ -213,11 +212,13 @@ func (c *child) alive() bool {
 	}
 }
 
-// stop ends a child and returns once its process group is gone. For a swap (drain true) it first waits until no
-// connection waits in the child's steered sockets. Then it sends the stop
-// signal to the child's process group, waits up to the stop timeout, and
-// SIGKILLs the group. It returns once the child is gone, and also kills
-// anything left in its group.
+// stop ends a child and returns once its process group is gone. For a
+// swap (drain true) it first waits until no connection waits in the
+// child's steered sockets. Then it sends the stop signal to the child's
+// process group and gives the whole group the stop timeout: a wrapper such
+// as `sh -c './app; echo'` dies at once on the signal while the app it
+// started still drains in the group. Whatever is left when the stop
+// timeout runs out is SIGKILLed.
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain {
@@ -225,18 +226,19 @@ func (s *Supervisor) stop(c *child, drain bool) {
 			s.emit(QueueDrained{PID: c.pid, Left: left})
 		}
 	}
-	select {
-	case <-c.done:
-	default:
+	if c.alive() || !proc.WaitGroupGone(c.pid, 0) {
 		s.emit(Stopping{PID: c.pid, Signal: s.cfg.StopSignal, Timeout: s.cfg.StopTimeout})
 		if err := proc.SignalGroup(c.pid, s.cfg.StopSignal); err != nil {
 			s.log.Warn("stop signal failed", "pid", c.pid, "err", err)
 		}
+		deadline := time.Now().Add(s.cfg.StopTimeout)
 		t := time.NewTimer(s.cfg.StopTimeout)
 		select {
 		case <-c.done:
-			t.Stop()
 		case <-t.C:
+		}
+		t.Stop()
+		if c.alive() || !proc.WaitGroupGone(c.pid, time.Until(deadline)) {
 			s.emit(Killed{PID: c.pid, StopTimeout: s.cfg.StopTimeout})
 			proc.KillGroup(c.pid)
 			<-c.done

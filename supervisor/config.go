@@ -214,7 +214,9 @@ type Config struct {
 	// it has started. DefaultReadyDelay is 500ms.
 	ReadyDelay time.Duration
 	// Shim is the executable that runs in exec-shim mode (see
-	// RunShimIfRequested). "" means this executable.
+	// RunShimIfRequested). "" means this executable. New opens it once; on
+	// Linux every child starts from that open file, even after the file on
+	// disk was replaced or removed.
 	Shim string
 	// OnEvent, if not nil, receives every event (see Event) as it happens,
 	// one at a time, from the supervisor's goroutines. It must not block.

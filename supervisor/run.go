@@ -150,6 +150,12 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, built step) {
 		}
 		s.emit(ChildStarted{Gen: a.gen, PID: ch.pid})
 		if r.via, r.err = s.gens.waitReady(ctx, ch); r.err != nil {
+			if ctx.Err() != nil && ch.alive() {
+				// Shutdown, maybe just as the child became ready: it
+				// gets its graceful stop, as the serving child does.
+				s.gens.stop(ch, false)
+				return r
+			}
 			s.gens.kill(ch)
 			s.explainFailedStart(ch, r.err)
 			return r
@@ -261,17 +267,32 @@ func (s *Supervisor) crashed(l *loop) {
 }
 
 // shutdown cancels the attempt under way, stops serving and stops the
-// serving child (draining it if the sockets were handed off).
+// serving child (draining it if the sockets were handed off). A child the
+// attempt was starting gets its graceful stop too, at the same time: its
+// phase stops it, or, if it became ready just as ctx was cancelled, this
+// does. None is left running or killed without its stop signal.
 func (s *Supervisor) shutdown(l *loop) {
 	if l.next != nil {
 		l.next.cancel()
-		<-l.next.done
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.StopTimeout)
 	s.srv.shutdown(sctx)
 	cancel()
-	if l.serving != nil {
-		s.gens.stop(l.serving, s.handoff.Load())
+	if c := l.serving; c != nil {
+		s.drains.Add(1)
+		go func() {
+			defer s.drains.Done()
+			s.gens.stop(c, s.handoff.Load())
+		}()
+	}
+	if l.next != nil {
+		st := <-l.next.done
+		switch {
+		case st.child != nil:
+			s.gens.stop(st.child, false) // ready as the context was cancelled
+		case st.err == nil && st.binary != "":
+			os.Remove(st.binary) // built as the context was cancelled
+		}
 	}
 	s.drains.Wait()
 	s.emit(Stopped{})

@@ -26,7 +26,7 @@ type Supervisor struct {
 	srv       server     // how generations are served; chosen once in New
 	gens      generations
 	dir       string
-	shim      string
+	shim      *proc.Shim // opened once: later children start from this file
 	gorun     GoRun
 	isGoRun   bool
 	notifyDir string
@@ -77,10 +77,8 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	s.out = newOutputs(cfg.Stdout, cfg.Stderr, cfg.OutputPrefix)
-	if s.shim = cfg.Shim; s.shim == "" {
-		if s.shim, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("supervisor: find own executable for the exec shim: %w", err)
-		}
+	if s.shim, err = proc.OpenShim(cfg.Shim); err != nil {
+		return nil, fmt.Errorf("supervisor: exec shim: %w", err)
 	}
 	if proc.InheritFDs {
 		if s.reaper, err = proc.StartReaper(s.shim, childEnv(os.Environ()), s.log); err != nil {
@@ -89,6 +87,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	}
 	if cfg.KillStale {
 		if err := s.killStale(ctx); err != nil {
+			s.Close()
 			return nil, err
 		}
 	}
@@ -157,6 +156,7 @@ func (s *Supervisor) Close() error {
 		s.out.close()
 	}
 	s.reaper.Close()
+	s.shim.Close()
 	return nil
 }
 

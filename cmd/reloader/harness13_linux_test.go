@@ -154,7 +154,6 @@ func (p *proc13) exited() {
 
 var (
 	ready13   = regexp.MustCompile(`event=child_ready pid=(\d+)`)
-	exited13  = regexp.MustCompile(`event=child_exited pid=(\d+)`)
 	serving13 = regexp.MustCompile(`event=serve_ready pid=(\d+)`)
 )
 

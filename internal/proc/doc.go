@@ -17,7 +17,10 @@
 // *Reaper, and the zero Reaper, do nothing, as on Windows, which has none.
 //
 // The exec shim is the same executable started with ShimEnv set: it sets
-// LISTEN_PID to its own pid and execs the app, which keeps that pid. Go
+// LISTEN_PID to its own pid and execs the app, which keeps that pid.
+// OpenShim opens it once; on Linux Start runs it through /proc/self/fd, so
+// a reloader binary replaced or removed on disk (an upgrade, go install)
+// never changes the shim of a running supervisor. Go
 // cannot set the environment between fork and exec, and socket-activation
 // readers ignore the fds unless LISTEN_PID is their own pid. Programs that
 // start children through the shim or run a Reaper call RunShimIfRequested

@@ -48,11 +48,12 @@ func startSleeper(t *testing.T) (int, <-chan struct{}) {
 // startReaper starts a reaper: this test binary, whose TestMain runs it.
 func startReaper(t *testing.T) *Reaper {
 	t.Helper()
-	exe, err := os.Executable()
+	shim, err := OpenShim("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := StartReaper(exe, os.Environ(), nil)
+	defer shim.Close()
+	r, err := StartReaper(shim, os.Environ(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

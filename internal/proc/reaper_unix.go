@@ -13,12 +13,12 @@ import (
 	"syscall"
 )
 
-// StartReaper starts the reaper: exe (the running executable, whose main
-// calls RunShimIfRequested) in reaper mode, with env plus ReaperEnv, in a
-// process group of its own so that Ctrl-C and terminal hang-ups do not
-// reach it. It reads process-group ids on its stdin. log receives a warning
-// if the reaper dies early; nil means no warning.
-func StartReaper(exe string, env []string, log *slog.Logger) (*Reaper, error) {
+// StartReaper starts the reaper: the exec shim's executable (the running
+// reloader, whose main calls RunShimIfRequested) in reaper mode, with env
+// plus ReaperEnv, in a process group of its own so that Ctrl-C and terminal
+// hang-ups do not reach it. It reads process-group ids on its stdin. log
+// receives a warning if the reaper dies early; nil means no warning.
+func StartReaper(shim *Shim, env []string, log *slog.Logger) (*Reaper, error) {
 	rd, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("proc: reaper: %w", err)
@@ -30,9 +30,15 @@ func StartReaper(exe string, env []string, log *slog.Logger) (*Reaper, error) {
 		return nil, fmt.Errorf("proc: reaper: %w", err)
 	}
 	defer null.Close()
-	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{
+	files := []*os.File{rd, null, os.Stderr}
+	path := shim.path
+	if shim.f != nil {
+		files = append(files, shim.f)
+		path = "/proc/self/fd/3"
+	}
+	p, err := os.StartProcess(path, []string{shim.path}, &os.ProcAttr{
 		Env:   append(env[:len(env):len(env)], ReaperEnv+"=1"),
-		Files: []*os.File{rd, null, os.Stderr},
+		Files: files,
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	})
 	if err != nil {

@@ -6,6 +6,6 @@ import "log/slog"
 
 // StartReaper returns a nil *Reaper: Windows has none, and a killed
 // supervisor's children outlive it.
-func StartReaper(string, []string, *slog.Logger) (*Reaper, error) { return nil, nil }
+func StartReaper(*Shim, []string, *slog.Logger) (*Reaper, error) { return nil, nil }
 
 func runReaper() {}

@@ -14,6 +14,9 @@ type Attr struct {
 	// never wrapped in an *os.File, so they stay non-blocking. Windows
 	// ignores them (InheritFDs is false).
 	Fds []int
+	// Shim, if not nil, is the exec shim to run argv through: it sets
+	// LISTEN_PID to the app's pid and execs argv. Windows ignores it.
+	Shim *Shim
 	// Stdout and Stderr are the child's fds 1 and 2, typically pipe write
 	// ends; nil means the null device. Stdin is always the null device.
 	Stdout, Stderr *os.File

@@ -10,8 +10,9 @@ import (
 // InheritFDs reports whether children can inherit the supervisor's sockets.
 const InheritFDs = true
 
-// Start starts argv[0] (a path: Start does not search PATH) in a new
-// process group with the attributes in a. It passes raw fd numbers for the
+// Start starts argv[0] (a path: Start does not search PATH), or the exec
+// shim a.Shim with argv as its arguments, in a new process group with the
+// attributes in a. It passes raw fd numbers for the
 // sockets: os.StartProcess would call File.Fd(), which puts the shared
 // sockets into blocking mode. (Fd on the stdout and stderr files does the
 // same to them, which is what a child expects of its output.)
@@ -25,9 +26,20 @@ func Start(argv []string, a Attr) (*os.Process, error) {
 	for _, fd := range a.Fds {
 		files = append(files, uintptr(fd))
 	}
-	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
+	path, env := argv[0], a.Env
+	if a.Shim != nil {
+		// The shim's open executable goes after the sockets; the shim
+		// closes it before it execs the app.
+		if a.Shim.f != nil {
+			files = append(files, a.Shim.f.Fd())
+		}
+		var v string
+		path, argv, v = a.Shim.shimArgs(argv, len(files)-1)
+		env = append(env[:len(env):len(env)], ShimEnv+"="+v)
+	}
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
 		Dir:   a.Dir,
-		Env:   a.Env,
+		Env:   env,
 		Files: files,
 		Sys:   GroupAttr(),
 	})

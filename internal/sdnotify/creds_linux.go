@@ -3,6 +3,8 @@
 package sdnotify
 
 import (
+	"errors"
+	"io/fs"
 	"net"
 	"os"
 	"strconv"
@@ -30,26 +32,35 @@ func enableCredentials(c *net.UnixConn) error {
 	return serr
 }
 
-func senderPID(oob []byte) (int, bool) {
+// sender returns the pid and uid the kernel attached to a datagram.
+func sender(oob []byte) (pid, uid int, ok bool) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	for _, m := range msgs {
 		if cred, err := unix.ParseUnixCredentials(&m); err == nil {
-			return int(cred.Pid), true
+			return int(cred.Pid), int(cred.Uid), true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
-// inGroup reports whether pid belongs to process group pgid, read from
-// /proc/PID/stat (field 5).
-func inGroup(pid, pgid int) bool {
+// inGroup reports whether pid, a sender the kernel says runs as uid,
+// belongs to process group pgid, read from /proc/PID/stat (field 5), which
+// a zombie still has. A sender that has exited and been reaped before its
+// datagram is read (systemd-notify --no-block from `sh -c`) has no group
+// left to read: it is taken as the child's when the kernel vouches that it
+// ran as this user, the only one who can reach the private directory, and
+// the child's group is still there.
+func inGroup(pid, uid, pgid int) bool {
 	if pid == pgid {
 		return true
 	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if errors.Is(err, fs.ErrNotExist) {
+		return pid > 0 && uid == os.Getuid() && unix.Kill(-pgid, 0) == nil
+	}
 	if err != nil {
 		return false
 	}
@@ -62,3 +73,6 @@ func inGroup(pid, pgid int) bool {
 	f := strings.Fields(s[i+1:])
 	return len(f) > 2 && f[2] == strconv.Itoa(pgid)
 }
+
+// credSize is the room SCM_CREDENTIALS takes in control data.
+var credSize = unix.CmsgSpace(unix.SizeofUcred)

@@ -10,7 +10,10 @@ const sendersKnown = false
 
 func enableCredentials(*net.UnixConn) error { return nil }
 
-// senderPID is unknown outside Linux: every message is accepted.
-func senderPID([]byte) (int, bool) { return 0, false }
+// sender is unknown outside Linux: every message is accepted.
+func sender([]byte) (pid, uid int, ok bool) { return 0, 0, false }
 
-func inGroup(pid, pgid int) bool { return true }
+func inGroup(pid, uid, pgid int) bool { return true }
+
+// credSize: no credentials are attached here.
+const credSize = 0

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // Socket is one child's NOTIFY_SOCKET: a unix datagram socket in the
@@ -64,25 +66,46 @@ func (n *Socket) Env() string { return n.path }
 // Ready is closed on the first READY=1 from the child.
 func (n *Socket) Ready() <-chan struct{} { return n.ready }
 
+// oobSize holds the credentials (credSize) and the most fds one datagram
+// can carry (SCM_MAX_FD, 253), so that no control data is cut off.
+var oobSize = credSize + unix.CmsgSpace(4*253)
+
 // Serve reads datagrams until the socket is closed; run it in its own
 // goroutine. Where the platform tells the sender (SCM_CREDENTIALS on
 // Linux), a message from a process outside the child's process group pgid
-// is ignored, with a warning on log.
+// is ignored, with a warning on log. Every fd a datagram carries is closed
+// once its message is handled: that answers BARRIER=1, whose sender
+// (sd_notify_barrier, systemd-notify) waits for the fd to close, and drops
+// FDSTORE=1, which reloader does not keep.
 func (n *Socket) Serve(pgid int, log *slog.Logger) {
 	buf := make([]byte, 4096)
-	oob := make([]byte, 512)
+	oob := make([]byte, oobSize)
 	for {
 		nr, noob, _, _, err := n.conn.ReadMsgUnix(buf, oob)
 		if err != nil {
 			return
 		}
-		if !fromChild(oob[:noob], pgid, log) {
+		if fromChild(oob[:noob], pgid, log) {
+			for _, line := range bytes.Split(buf[:nr], []byte("\n")) {
+				if string(bytes.TrimSpace(line)) == "READY=1" {
+					n.once.Do(func() { close(n.ready) })
+				}
+			}
+		}
+		closeFds(oob[:noob])
+	}
+}
+
+// closeFds closes every fd passed in control data oob (SCM_RIGHTS).
+func closeFds(oob []byte) {
+	msgs, _ := unix.ParseSocketControlMessage(oob)
+	for _, m := range msgs {
+		fds, err := unix.ParseUnixRights(&m)
+		if err != nil {
 			continue
 		}
-		for _, line := range bytes.Split(buf[:nr], []byte("\n")) {
-			if string(bytes.TrimSpace(line)) == "READY=1" {
-				n.once.Do(func() { close(n.ready) })
-			}
+		for _, fd := range fds {
+			unix.Close(fd)
 		}
 	}
 }
@@ -92,9 +115,9 @@ func (n *Socket) Serve(pgid int, log *slog.Logger) {
 // without credentials is refused too: the kernel attaches them to every
 // datagram once SO_PASSCRED is set, so one without is not the child's.
 func fromChild(oob []byte, pgid int, log *slog.Logger) bool {
-	pid, ok := senderPID(oob)
+	pid, uid, ok := sender(oob)
 	switch {
-	case ok && !inGroup(pid, pgid):
+	case ok && !inGroup(pid, uid, pgid):
 		log.Warn("ignored notify message from a process outside the child", "sender_pid", pid, "child_pid", pgid)
 		return false
 	case !ok && sendersKnown:
