@@ -22,11 +22,21 @@ import (
 // or a self-upgrade has handed everything to a new reloader.
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	log := opts.Config.Logger
-	upg, err := tableflip.New(tableflip.Options{PIDFile: opts.PIDFile, UpgradeTimeout: opts.UpgradeTimeout})
+	// reloader writes the pid file itself: tableflip's is mode 0600 and
+	// never removed.
+	upg, err := tableflip.New(tableflip.Options{UpgradeTimeout: opts.UpgradeTimeout})
 	if err != nil {
 		return fmt.Errorf("reloader: serve: %w", err)
 	}
 	defer upg.Stop()
+	if opts.PIDFile != "" {
+		// After a self-upgrade the file names the new reloader, which keeps it.
+		defer func() {
+			if err := removePIDFile(opts.PIDFile, os.Getpid()); err != nil {
+				log.Warn("serve: pid file", "event", "pid_file", "err", err)
+			}
+		}()
+	}
 	// tableflip's ready and names pipes (fds 3 and 4 of an upgraded
 	// reloader) and its inherited sockets must never reach the app.
 	cloexecAbove(2)
@@ -54,6 +64,13 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		case <-s.Ready():
 		case <-runCtx.Done():
 			return
+		}
+		// Before upg.Ready: the old reloader exits once it returns, and
+		// the file must name this one by then.
+		if opts.PIDFile != "" {
+			if err := writePIDFile(opts.PIDFile, os.Getpid()); err != nil {
+				log.Error("serve: pid file", "event", "pid_file", "err", err)
+			}
 		}
 		if err := upg.Ready(); err != nil {
 			log.Error("serve: ready", "event", "serve_ready", "err", err)
