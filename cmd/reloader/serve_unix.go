@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
 
@@ -22,6 +21,9 @@ import (
 // or a self-upgrade has handed everything to a new reloader.
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	log := opts.Config.Logger
+	// Before anything slow: a signal during start-up must not kill reloader.
+	early := notifyEarly(log, syscall.SIGHUP, syscall.SIGUSR2)
+	defer early.close()
 	// reloader writes the pid file itself: tableflip's is mode 0600 and
 	// never removed.
 	upg, err := tableflip.New(tableflip.Options{UpgradeTimeout: opts.UpgradeTimeout})
@@ -56,9 +58,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
+	sigs := early.started()
 	go func() {
 		select {
 		case <-s.Ready():
