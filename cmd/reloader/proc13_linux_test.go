@@ -19,9 +19,10 @@ import (
 // from the shared harness on purpose.
 
 // app13Src is a standard-library server: it serves the socket at fd 3,
-// answers "pid=PID", and on SIGTERM stops at once. APP13_DAEMON=1 makes it
-// start a daemonising grandchild first (a double fork with setsid, as a
-// daemon does) and report its pid in the answer as "daemon=PID".
+// answers "pid=PID orphan=PID", and on SIGTERM stops at once. With
+// APP13_ORPHAN set it first runs that shell command in the background of a
+// shell that exits at once, so the command is orphaned (with setsid, it is
+// a daemonising grandchild), and reports its pid as orphan=.
 const app13Src = `package main
 
 import (
@@ -36,15 +37,14 @@ import (
 )
 
 func main() {
-	daemon := ""
-	if os.Getenv("APP13_DAEMON") == "1" {
-		// sh forks a setsid'd sleep and exits: the sleep is orphaned.
-		out, err := exec.Command("sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!").Output()
+	orphan := ""
+	if c := os.Getenv("APP13_ORPHAN"); c != "" {
+		out, err := exec.Command("sh", "-c", c+" </dev/null >/dev/null 2>&1 & echo $!").Output()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "app13:", err)
 			os.Exit(1)
 		}
-		daemon = strings.TrimSpace(string(out))
+		orphan = strings.TrimSpace(string(out))
 	}
 	ln, err := net.FileListener(os.NewFile(3, "listener"))
 	if err != nil {
@@ -58,7 +58,7 @@ func main() {
 		os.Exit(0)
 	}()
 	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "pid=%d daemon=%s\n", os.Getpid(), daemon)
+		fmt.Fprintf(w, "pid=%d orphan=%s\n", os.Getpid(), orphan)
 	}))
 }
 `
@@ -92,8 +92,17 @@ type proc13 struct {
 // start13 starts argv in dir with stdout and stderr collected.
 func start13(t *testing.T, dir string, argv ...string) *proc13 {
 	t.Helper()
+	return start13Env(t, dir, nil, argv...)
+}
+
+// start13Env is start13 with env added to the environment.
+func start13Env(t *testing.T, dir string, env []string, argv ...string) *proc13 {
+	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

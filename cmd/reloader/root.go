@@ -77,6 +77,9 @@ func rootRun(ctx context.Context, opts *RootOptions) error {
 	// Before anything slow: a SIGHUP during start-up must not kill reloader.
 	early := notifyEarly(opts.Config.Logger, syscall.SIGHUP)
 	defer early.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adoptOrphans(ctx, opts.Config.Logger, true)
 	cfg, err := inheritFromSystemd(opts.Config)
 	if err != nil {
 		return err

@@ -24,6 +24,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	// Before anything slow: a signal during start-up must not kill reloader.
 	early := notifyEarly(log, syscall.SIGHUP, syscall.SIGUSR2)
 	defer early.close()
+	reapCtx, stopReaping := context.WithCancel(ctx)
+	defer stopReaping()
+	adoptOrphans(reapCtx, log, false) // as PID 1 only
 	// reloader writes the pid file itself: tableflip's is mode 0600 and
 	// never removed.
 	upg, err := tableflip.New(tableflip.Options{UpgradeTimeout: opts.UpgradeTimeout})
@@ -91,6 +94,12 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			case sig := <-sigs:
 				if sig == syscall.SIGHUP {
 					s.Reload("SIGHUP")
+					continue
+				}
+				if os.Getpid() == 1 {
+					// The old reloader exits after the hand-over, and the
+					// kernel ends a pid namespace whose init exits.
+					log.Error("upgrade failed; still serving", "event", "upgrade_failed", "err", "reloader is PID 1: its exit would end the container; restart the container instead")
 					continue
 				}
 				upgrade(upg, s, log)
