@@ -86,7 +86,11 @@ func TestServeAsPID1ReapsOrphans(t *testing.T) {
 	} else {
 		t.Fatalf("unshare has children %v, want reloader alone", kids)
 	}
-	// The app's shell has exited: `cat fifo` is now reloader's child.
+	// Once the app answers, its shell has exited: `cat fifo` is now
+	// reloader's child.
+	if body, err := get13("http://" + addr + "/"); err != nil || !strings.HasPrefix(body, "pid=") {
+		t.Fatalf("GET = %q, %v", body, err)
+	}
 	var orphan int
 	for _, k := range children13(sup) {
 		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k)); string(b) == "cat\x00"+fifo+"\x00" {
