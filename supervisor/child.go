@@ -52,7 +52,7 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv,
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv, generationEnv,
 			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
@@ -77,6 +77,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	// One entry per key: run.env beats reloader's own environment, and
 	// what reloader sets for the app beats both.
 	own := append([]string(nil), h.env...)
+	own = append(own, s.generationMarker(gen))
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
 	}
@@ -261,6 +262,7 @@ func (s *Supervisor) kill(c *child) {
 // (grandchildren still hold the sockets), its sockets and its binary.
 func (s *Supervisor) reap(c *child) {
 	proc.KillGroup(c.pid)
+	s.killOrphans(c)
 	s.reaper.Gone(c.pid)
 	if c.handout != nil {
 		s.srv.release(c.handout)

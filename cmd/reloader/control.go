@@ -43,9 +43,17 @@ func controlRun(opts *ControlOptions) error {
 	if err != nil {
 		return fmt.Errorf("reloader: %s: %w", opts.Verb, err)
 	}
+	fi, err := os.Stat(opts.PIDFile)
+	if err != nil {
+		return fmt.Errorf("reloader: %s: %w", opts.Verb, err)
+	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 1 {
 		return fmt.Errorf("reloader: %s: %s does not hold a pid: %q", opts.Verb, opts.PIDFile, strings.TrimSpace(string(b)))
+	}
+	// A pid file left behind by a reloader that is gone may name anything.
+	if err := checkServePID(pid, fi.ModTime()); err != nil {
+		return fmt.Errorf("reloader: %s: %s: %w", opts.Verb, opts.PIDFile, err)
 	}
 	if err := signalServe(pid, opts.Verb); err != nil {
 		return fmt.Errorf("reloader: %s: pid %d (from %s): %w", opts.Verb, pid, opts.PIDFile, err)

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 
@@ -76,6 +74,12 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 
 // rootRun runs the supervisor until ctx is done. SIGHUP forces a rebuild.
 func rootRun(ctx context.Context, opts *RootOptions) error {
+	// Before anything slow: a SIGHUP during start-up must not kill reloader.
+	early := notifyEarly(opts.Config.Logger, syscall.SIGHUP)
+	defer early.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adoptOrphans(ctx, opts.Config.Logger, true)
 	cfg, err := inheritFromSystemd(opts.Config)
 	if err != nil {
 		return err
@@ -87,9 +91,7 @@ func rootRun(ctx context.Context, opts *RootOptions) error {
 	if opts.Ready != nil {
 		opts.Ready(s)
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	hup := early.started()
 	go func() {
 		for {
 			select {

@@ -7,7 +7,6 @@ import (
 
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
 
@@ -21,11 +20,27 @@ import (
 // or a self-upgrade has handed everything to a new reloader.
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	log := opts.Config.Logger
-	upg, err := tableflip.New(tableflip.Options{PIDFile: opts.PIDFile, UpgradeTimeout: opts.UpgradeTimeout})
+	// Before anything slow: a signal during start-up must not kill reloader.
+	early := notifyEarly(log, syscall.SIGHUP, syscall.SIGUSR2)
+	defer early.close()
+	reapCtx, stopReaping := context.WithCancel(ctx)
+	defer stopReaping()
+	adoptOrphans(reapCtx, log, false) // as PID 1 only
+	// reloader writes the pid file itself: tableflip's is mode 0600 and
+	// never removed.
+	upg, err := tableflip.New(tableflip.Options{UpgradeTimeout: opts.UpgradeTimeout})
 	if err != nil {
 		return fmt.Errorf("reloader: serve: %w", err)
 	}
 	defer upg.Stop()
+	if opts.PIDFile != "" {
+		// After a self-upgrade the file names the new reloader, which keeps it.
+		defer func() {
+			if err := removePIDFile(opts.PIDFile, os.Getpid()); err != nil {
+				log.Warn("serve: pid file", "event", "pid_file", "err", err)
+			}
+		}()
+	}
 	// tableflip's ready and names pipes (fds 3 and 4 of an upgraded
 	// reloader) and its inherited sockets must never reach the app.
 	cloexecAbove(2)
@@ -45,14 +60,19 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
+	sigs := early.started()
 	go func() {
 		select {
 		case <-s.Ready():
 		case <-runCtx.Done():
 			return
+		}
+		// Before upg.Ready: the old reloader exits once it returns, and
+		// the file must name this one by then.
+		if opts.PIDFile != "" {
+			if err := writePIDFile(opts.PIDFile, os.Getpid()); err != nil {
+				log.Error("serve: pid file", "event", "pid_file", "err", err)
+			}
 		}
 		if err := upg.Ready(); err != nil {
 			log.Error("serve: ready", "event", "serve_ready", "err", err)
@@ -74,6 +94,12 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			case sig := <-sigs:
 				if sig == syscall.SIGHUP {
 					s.Reload("SIGHUP")
+					continue
+				}
+				if os.Getpid() == 1 {
+					// The old reloader exits after the hand-over, and the
+					// kernel ends a pid namespace whose init exits.
+					log.Error("upgrade failed; still serving", "event", "upgrade_failed", "err", "reloader is PID 1: its exit would end the container; restart the container instead")
 					continue
 				}
 				upgrade(upg, s, log)

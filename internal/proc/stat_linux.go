@@ -1,0 +1,59 @@
+package proc
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Stat is what /proc/PID/stat says about a process.
+type Stat struct {
+	State byte // R, S, D, Z, ...
+	PPID  int
+	PGID  int
+	SID   int
+	// Start is when the process started, as time since boot.
+	Start time.Duration
+}
+
+// clockTicks is USER_HZ, the unit of the times in /proc/PID/stat; Linux
+// fixes it at 100 for user space.
+const clockTicks = 100
+
+// ReadStat reads /proc/PID/stat.
+func ReadStat(pid int) (Stat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return Stat{}, fmt.Errorf("proc: stat of %d: %w", pid, err)
+	}
+	return parseStat(string(b))
+}
+
+func parseStat(s string) (Stat, error) {
+	// The command (field 2) is in parentheses and may hold anything.
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return Stat{}, fmt.Errorf("proc: malformed stat %q", s)
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3
+	if len(f) < 20 || len(f[0]) != 1 {
+		return Stat{}, fmt.Errorf("proc: malformed stat %q", s)
+	}
+	var st Stat
+	st.State = f[0][0]
+	var ticks uint64
+	var errs [4]error
+	st.PPID, errs[0] = strconv.Atoi(f[1])
+	st.PGID, errs[1] = strconv.Atoi(f[2])
+	st.SID, errs[2] = strconv.Atoi(f[3])
+	ticks, errs[3] = strconv.ParseUint(f[19], 10, 64)
+	for _, err := range errs {
+		if err != nil {
+			return Stat{}, fmt.Errorf("proc: malformed stat %q: %w", s, err)
+		}
+	}
+	st.Start = time.Duration(ticks) * (time.Second / clockTicks)
+	return st, nil
+}
