@@ -4,6 +4,7 @@ package supervisor
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -101,6 +102,7 @@ func TestWatchBinaryInRunDir(t *testing.T) {
 		c.WatchBinary = true
 		c.Ready, c.ReadyDelay = ReadyDelay, 0
 		c.StopTimeout = time.Second
+		c.Logger = slog.New(slog.DiscardHandler)
 		c.OnEvent = ev.on
 	})
 	run13(t, cfg)
