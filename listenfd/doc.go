@@ -71,11 +71,16 @@
 //
 // The inherited descriptors and the environment are process-global, so the
 // package reads LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES and NOTIFY_SOCKET
-// once, on first use of any function, and caches the result; this cache is
-// its only package-level state. After reading, it removes the four variables
-// from the environment (so this process's own children do not try to use
-// them) and sets FD_CLOEXEC on the inherited descriptors (so children do not
-// inherit them). The package keeps the inherited descriptors open for the
+// once, on first use of any function, and caches the result; this cache,
+// and the registry that lets concurrent [Serve] calls for one server share
+// a [Drainer], are its only package-level state. After reading, it removes
+// LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES from the environment (so this
+// process's own children do not try to use them) and sets FD_CLOEXEC on the
+// inherited descriptors (so children do not inherit them). NOTIFY_SOCKET
+// stays in the environment, as systemd leaves it to its services, so other
+// sd_notify clients in the process (go-systemd's daemon.SdNotify for
+// watchdog pings) keep working; start children that must not notify for
+// this process with [ChildEnviron] as their environment. The package keeps the inherited descriptors open for the
 // life of the process; everything it returns is a duplicate, so closing a
 // returned listener or file closes only that copy, and the socket itself
 // stays open in the supervisor and in the other processes sharing it.

@@ -20,22 +20,6 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 )
 
-// Serve serves srv on l until ctx is done, then drains srv without leaving
-// any accepted request unanswered (see [Drainer]), waiting at most
-// [DefaultShutdownTimeout] for in-flight requests. It returns nil after a
-// clean drain. It is shorthand for
-//
-//	(&Drainer{Server: srv}).Run(ctx, l)
-//
-// The usual context stops on SIGTERM (sent by supervisors) or Ctrl-C:
-//
-//	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-//	defer stop()
-//	err := listenfd.Serve(ctx, srv, ln)
-func Serve(ctx context.Context, srv *http.Server, l net.Listener) error {
-	return (&Drainer{Server: srv}).Run(ctx, l)
-}
-
 // A Drainer runs an [http.Server] and shuts it down without dropping
 // connections it has accepted.
 //

@@ -123,10 +123,11 @@ type environ struct {
 	readyErr  error
 }
 
-// proc caches the environment of this process. It is the package's only
-// mutable package-level state: the environment and the inherited descriptors
-// are process-global, and the variables are scrubbed after the first read,
-// so they can be read only once.
+// proc caches the environment of this process. It and Serve's registry of
+// servers (drain.go) are the package's only mutable package-level state:
+// the environment and the inherited descriptors are process-global, and
+// the activation variables are scrubbed after the first read, so they can
+// be read only once.
 var proc struct {
 	once sync.Once
 	env  *environ
@@ -138,12 +139,14 @@ func getEnv() *environ {
 	return proc.env
 }
 
-// loadEnv parses the environment, scrubs the variables so that this
-// process's children do not see them, and inspects the inherited
-// descriptors (setting FD_CLOEXEC on them).
+// loadEnv parses the environment, scrubs the activation variables so that
+// this process's children do not see them, and inspects the inherited
+// descriptors (setting FD_CLOEXEC on them). NOTIFY_SOCKET stays: it belongs
+// to the process, not to one reader, and other sd_notify clients in it
+// (go-systemd's watchdog pings) read it after us; ChildEnviron leaves it out.
 func loadEnv() *environ {
 	st, err := parseEnv(os.Getenv, os.Getpid())
-	for _, k := range []string{envListenFDs, envListenPID, envListenFDNames, envNotifySocket} {
+	for _, k := range []string{envListenFDs, envListenPID, envListenFDNames} {
 		os.Unsetenv(k)
 	}
 	e := &environ{err: err, notify: st.notify}
@@ -155,4 +158,29 @@ func loadEnv() *environ {
 		e.fds = append(e.fds, inspectFD(s.fd, s.name))
 	}
 	return e
+}
+
+// ChildEnviron returns the environment for a process this one starts that
+// must not report readiness for it: [os.Environ] without NOTIFY_SOCKET (and
+// without the activation variables, which the package has already
+// removed). Use it as exec.Cmd.Env:
+//
+//	cmd := exec.Command("worker")
+//	cmd.Env = listenfd.ChildEnviron()
+//
+// The process itself keeps NOTIFY_SOCKET, as systemd's services do, so
+// other sd_notify clients in it (go-systemd's daemon.SdNotify for watchdog
+// pings, for example) keep working after the package has read it.
+func ChildEnviron() []string {
+	getEnv() // activation variables are removed on first use
+	env := os.Environ()
+	out := env[:0]
+	for _, kv := range env {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case envNotifySocket, envListenFDs, envListenPID, envListenFDNames:
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

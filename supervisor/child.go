@@ -97,7 +97,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: output pipes: %w", err)
 	}
-	p, err := proc.Start(argv, proc.Attr{Dir: cmpOr(s.cfg.RunDir, s.dir), Env: env, Fds: h.fds, Shim: shim, Stdout: pipes.w[0], Stderr: pipes.w[1]})
+	p, err := proc.Start(argv, proc.Attr{Dir: s.runDir(), Env: env, Fds: h.fds, Shim: shim, Stdout: pipes.w[0], Stderr: pipes.w[1]})
 	if err != nil {
 		pipes.abort()
 		abort()
@@ -125,13 +125,27 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	return c, nil
 }
 
-// resolve finds the executable argv0 names, as the shim will in s.dir.
+// runDir is the children's working directory: run.dir, or Dir.
+func (s *Supervisor) runDir() string {
+	if s.cfg.RunDir == "" {
+		return s.dir
+	}
+	// Relative to our working directory, as the child's chdir is.
+	if d, err := filepath.Abs(s.cfg.RunDir); err == nil {
+		return d
+	}
+	return s.cfg.RunDir
+}
+
+// resolve finds the executable argv0 names, as the shim will in the
+// children's working directory (run.dir), so that the ready-sender check
+// and watch_binary look at the file the child runs.
 func (s *Supervisor) resolve(argv0 string) string {
 	if strings.ContainsRune(argv0, filepath.Separator) {
 		if filepath.IsAbs(argv0) {
 			return argv0
 		}
-		return filepath.Join(s.dir, argv0)
+		return filepath.Join(s.runDir(), argv0)
 	}
 	if p, err := exec.LookPath(argv0); err == nil {
 		return p

@@ -10,9 +10,15 @@ import (
 	"github.com/reloader-dev/reloader/internal/syncio"
 )
 
-// maxLine bounds the bytes a lineWriter holds while waiting for a newline;
-// a longer line is written in pieces of this size, each prefixed.
-const maxLine = 64 << 10
+// maxLine bounds the bytes a lineWriter holds while waiting for a newline.
+// A line up to this long comes out whole, however the pipe delivers it; a
+// longer one is cut into pieces of this size, each prefixed, and every piece
+// but the last ends with cutMark, so nothing is lost and the cut shows.
+const maxLine = 1 << 20
+
+// cutMark ends a piece of a line longer than maxLine; the line continues on
+// the next output line.
+const cutMark = " [reloader: line over 1 MiB cut here; continued on the next line]"
 
 // outputDrain bounds how long Close waits for children's output to reach
 // EOF. Only a grandchild that left the child's process group and kept the
@@ -37,14 +43,14 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	l.buf = append(l.buf, p...)
 	for {
 		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 && len(l.buf) < maxLine {
+		if i < 0 && len(l.buf) <= maxLine {
 			break
 		}
-		n := i + 1
-		if i < 0 {
-			n = maxLine
+		n, mark := i+1, ""
+		if i < 0 || i > maxLine {
+			n, mark = maxLine, cutMark
 		}
-		if err := l.emit(l.buf[:n]); err != nil {
+		if err := l.emit(l.buf[:n], mark); err != nil {
 			return len(p), err
 		}
 		l.buf = l.buf[n:]
@@ -60,20 +66,19 @@ func (l *lineWriter) Flush() error {
 	if len(l.buf) == 0 {
 		return nil
 	}
-	err := l.emit(l.buf)
+	err := l.emit(l.buf, "")
 	l.buf = nil
 	return err
 }
 
-func (l *lineWriter) emit(line []byte) error {
+// emit writes line, prefixed, with mark before its end, as one Write.
+func (l *lineWriter) emit(line []byte, mark string) error {
 	if l.onLine != nil {
 		l.onLine(line)
 	}
-	out := make([]byte, 0, len(l.prefix)+len(line)+1)
-	out = append(append(out, l.prefix...), line...)
-	if out[len(out)-1] != '\n' {
-		out = append(out, '\n')
-	}
+	out := make([]byte, 0, len(l.prefix)+len(line)+len(mark)+1)
+	out = append(append(out, l.prefix...), bytes.TrimSuffix(line, []byte("\n"))...)
+	out = append(append(out, mark...), '\n')
 	_, err := l.dst.Write(out)
 	return err
 }

@@ -64,7 +64,8 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		return nil, err
 	}
 	if !s.isGoRun && len(cfg.Build) == 0 {
-		if _, err := exec.LookPath(cfg.Command[0]); err != nil {
+		// Looked up where the child runs it (run.dir).
+		if _, err := exec.LookPath(s.resolve(cfg.Command[0])); err != nil {
 			return nil, fmt.Errorf("%w: command: %w", ErrConfig, err)
 		}
 	}

@@ -59,6 +59,15 @@ func dupFD(sock any) (int, error) {
 	return nfd, nil
 }
 
+// setBlocking clears O_NONBLOCK on fd's open file description, which every
+// holder of the socket shares: call it only while no child holds it.
+func setBlocking(fd int) error {
+	if err := unix.SetNonblock(fd, false); err != nil {
+		return os.NewSyscallError("fcntl(F_SETFL)", err)
+	}
+	return nil
+}
+
 func closeFD(fd int) {
 	if fd >= 0 {
 		unix.Close(fd)

@@ -13,6 +13,8 @@ func dupFD(any) (int, error) { return -1, nil }
 
 func closeFD(int) {}
 
+func setBlocking(int) error { return nil }
+
 func removeStaleUnixSocket(string) error { return nil }
 
 func reusePortSet(int) bool { return false }

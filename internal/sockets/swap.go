@@ -20,6 +20,14 @@ const (
 // one (the steering program keeps it from receiving anything yet);
 // otherwise the child takes over the serving socket, with whatever is
 // queued on it. Release gives them back.
+//
+// A socket no other child holds is handed over in blocking mode, as
+// systemd passes sockets: an app that calls accept() on fd 3 (Python,
+// C) expects that, and one that wants O_NONBLOCK (Go's netpoller) sets it
+// itself. O_NONBLOCK lives on the open file description that every holder
+// shares, so a socket a child already holds (one shared socket, or an
+// inherited one still served by the previous reloader's child) is handed
+// over as it is, never changed under that child.
 func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,6 +50,11 @@ func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
 			}
 			m = &Member{ln: ln, fd: fd}
 			g.members = append(g.members, m)
+		}
+		if m.users == 0 {
+			if err := setBlocking(m.fd); err != nil {
+				s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
+			}
 		}
 		m.users++
 		out = append(out, m)
