@@ -71,9 +71,8 @@
 //
 // The inherited descriptors and the environment are process-global, so the
 // package reads LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES and NOTIFY_SOCKET
-// once, on first use of any function, and caches the result; this cache,
-// and the registry that lets concurrent [Serve] calls for one server share
-// a [Drainer], are its only package-level state. After reading, it removes
+// once, on first use of any function, and caches the result; this cache is
+// its only package-level state. After reading, it removes
 // LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES from the environment (so this
 // process's own children do not try to use them) and sets FD_CLOEXEC on the
 // inherited descriptors (so children do not inherit them). NOTIFY_SOCKET

@@ -307,25 +307,27 @@ func (d *Drainer) newConnTimeout() time.Duration {
 	return d.NewConnTimeout
 }
 
-// Run serves d.Server on l until ctx is done, then calls Shutdown with a
-// context that keeps ctx's values but is bounded by ShutdownTimeout instead
-// of ctx. If the drain does not finish in time, Run closes the server's
-// remaining connections (http.Server.Close) and returns the drain's error,
-// e.g. context.DeadlineExceeded. If serving fails before ctx is done, Run
-// drains the server as well and returns the serving error. It returns nil
-// after a clean drain.
-func (d *Drainer) Run(ctx context.Context, l net.Listener) error {
+// Run serves d.Server on every listener in ls until ctx is done, then calls
+// Shutdown with a context that keeps ctx's values but is bounded by
+// ShutdownTimeout instead of ctx. If the drain does not finish in time, Run
+// closes the server's remaining connections (http.Server.Close) and returns
+// the drain's error, e.g. context.DeadlineExceeded. If serving on a listener
+// fails before ctx is done, Run drains the server as well and returns the
+// serving error. It returns nil after a clean drain.
+func (d *Drainer) Run(ctx context.Context, ls ...net.Listener) error {
 	if err := d.init(); err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- d.Serve(l) }()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() { errc <- d.Serve(l) }()
+	}
 
 	var serveErr error
-	served := false
+	pending := len(ls)
 	select {
 	case serveErr = <-errc:
-		served = true
+		pending--
 	case <-ctx.Done():
 	}
 
@@ -343,8 +345,10 @@ func (d *Drainer) Run(ctx context.Context, l net.Listener) error {
 	if err != nil {
 		d.Server.Close()
 	}
-	if !served {
-		serveErr = <-errc
+	for ; pending > 0; pending-- {
+		if e := <-errc; serveErr == nil || errors.Is(serveErr, http.ErrServerClosed) {
+			serveErr = e
+		}
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

@@ -123,8 +123,8 @@ type environ struct {
 	readyErr  error
 }
 
-// proc caches the environment of this process. It and Serve's registry of
-// servers (drain.go) are the package's only mutable package-level state:
+// proc caches the environment of this process. It is the package's only
+// mutable package-level state:
 // the environment and the inherited descriptors are process-global, and
 // the activation variables are scrubbed after the first read, so they can
 // be read only once.
