@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/reloader-dev/reloader/internal/sdnotify"
 	"log/slog"
@@ -66,7 +67,11 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if !s.isGoRun && len(cfg.Build) == 0 {
 		// Looked up where the child runs it (run.dir).
 		if _, err := exec.LookPath(s.resolve(cfg.Command[0])); err != nil {
-			return nil, fmt.Errorf("%w: command: %w", ErrConfig, err)
+			// Name the command as written; the inner error names the path.
+			if ee := (*exec.Error)(nil); errors.As(err, &ee) {
+				err = ee.Err
+			}
+			return nil, fmt.Errorf("%w: command: exec: %q: %w", ErrConfig, cfg.Command[0], err)
 		}
 	}
 	if cfg.Proxy && len(cfg.Listen) == 0 && len(cfg.Inherited) == 0 {
