@@ -21,14 +21,7 @@ func startServe(t *testing.T, self bool, extra ...string) (*session, string) {
 	s := newSession(t, t.TempDir())
 	path := reloaderBin
 	if self {
-		path = filepath.Join(s.dir, "reloader")
-		b, err := os.ReadFile(reloaderBin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		path = copyReloader(t, s.dir)
 	}
 	args := append([]string{"serve", "-l", "web=" + s.addr, "--ready-delay", "50ms", "--pid-file", filepath.Join(s.dir, "reloader.pid")}, extra...)
 	s.r = startReloaderAt(t, path, s.dir, nil, append(args, "--", bin)...)
