@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -103,14 +102,11 @@ func TestRetiredSocketHeldElsewhereLeavesTheGroup(t *testing.T) {
 	}
 }
 
-// reusePortListener opens a SO_REUSEPORT listener on addr.
+// reusePortListener opens a SO_REUSEPORT listener on addr, as reloader
+// does with ReusePort.
 func reusePortListener(t *testing.T, addr string) (*net.TCPListener, int) {
 	t.Helper()
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) })
-		return serr
-	}}
+	lc := net.ListenConfig{Control: controlFunc(ListenOptions{ReusePort: true})}
 	lc.SetMultipathTCP(false)
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
