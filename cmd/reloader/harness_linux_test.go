@@ -98,6 +98,20 @@ func setVersion(t testing.TB, dir, v string) {
 	write(t, p, re.ReplaceAllString(string(b), `const version = "`+v+`"`))
 }
 
+// socketActivate returns the path of systemd-socket-activate, or skips
+// the test where it is not installed (fails it on CI, which installs it).
+func socketActivate(t *testing.T) string {
+	t.Helper()
+	ssa, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("systemd-socket-activate is missing; .ci/run installs it")
+		}
+		t.Skip("systemd-socket-activate not installed (Debian package systemd)")
+	}
+	return ssa
+}
+
 // freePort returns a loopback address with a port nothing listens on now.
 func freePort(t testing.TB) string {
 	t.Helper()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -66,13 +65,7 @@ func TestSelfUpgradeServesNewConnections(t *testing.T) {
 // no -l: the new reloader owned no sockets and its child crash-looped.
 func TestSelfUpgradeWithSocketActivation(t *testing.T) {
 	t.Parallel()
-	ssa, err := exec.LookPath("systemd-socket-activate")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("systemd-socket-activate is missing; .ci/run installs it")
-		}
-		t.Skip("systemd-socket-activate not installed (Debian package systemd)")
-	}
+	ssa := socketActivate(t)
 	// Without SO_REUSEPORT on systemd-socket-activate's socket, the
 	// generations share it: an app that drains with listenfd loses nothing
 	// there (a stock server may drop a connection it accepted just before

@@ -163,25 +163,14 @@ func Classify(err error) string {
 // returns false on timeout or when ctx is done. One goroutine at a time
 // may wait.
 func (l *Load) Wait(ctx context.Context, since time.Time, match func(body string) bool, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		l.mu.Lock()
+	return l.waitUntil(ctx, timeout, func() bool {
 		for body, t := range l.last {
 			if !t.Before(since) && match(body) {
-				l.mu.Unlock()
 				return true
 			}
 		}
-		l.mu.Unlock()
-		select {
-		case <-l.arrived:
-		case <-deadline.C:
-			return false
-		case <-ctx.Done():
-			return false
-		}
-	}
+		return false
+	})
 }
 
 // OK returns how many requests have succeeded so far.
@@ -194,9 +183,21 @@ func (l *Load) OK() int {
 // WaitOK waits until at least n requests in all have succeeded. It returns
 // false on timeout or when ctx is done. One goroutine at a time may wait.
 func (l *Load) WaitOK(ctx context.Context, n int, timeout time.Duration) bool {
+	return l.waitUntil(ctx, timeout, func() bool { return l.ok >= n })
+}
+
+// waitUntil waits until done, called with l.mu held, reports true after a
+// success. It returns false on timeout or when ctx is done.
+func (l *Load) waitUntil(ctx context.Context, timeout time.Duration, done func() bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	for l.OK() < n {
+	for {
+		l.mu.Lock()
+		ok := done()
+		l.mu.Unlock()
+		if ok {
+			return true
+		}
 		select {
 		case <-l.arrived:
 		case <-deadline.C:
@@ -205,7 +206,6 @@ func (l *Load) WaitOK(ctx context.Context, n int, timeout time.Duration) bool {
 			return false
 		}
 	}
-	return true
 }
 
 // First returns when a response whose body satisfies match first arrived,
