@@ -1,42 +1,23 @@
 package portdoctor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/portholder"
+	"github.com/reloader-dev/reloader/internal/syncio"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRetryGivesUpWithDiagnosis(t *testing.T) {
 	h := portholder.Start(t, "tcp")
-	var logs syncBuffer
+	var logs syncio.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	attempts := 0
 	start := time.Now()

@@ -24,6 +24,8 @@ import (
 //	stubborn  serve and send READY=1, ignore SIGTERM, and start a grandchild
 //	          (sleep 300, which inherits the ignored SIGTERM)
 //	chatty    write long lines from two goroutines, then serve
+//	graceful  serve HTTP on 127.0.0.1:$PORT (the proxy's backend), drain on
+//	          SIGTERM with http.Server.Shutdown
 const childModeEnv = "TEST_CHILD_MODEFILE"
 
 func runTestChild() {
@@ -38,6 +40,9 @@ func runTestChild() {
 	}
 	if mode == "udpecho" {
 		runUDPEcho()
+	}
+	if mode == "graceful" {
+		runGracefulApp() // proxy_swap_test.go
 	}
 	grandchild := 0
 	if mode == "stubborn" {

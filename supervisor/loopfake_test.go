@@ -115,10 +115,9 @@ func (f *fakeGens) crash(gen int) {
 // loopRun runs a Supervisor on f inside the current synctest bubble and
 // records its events.
 type loopRun struct {
+	*eventLog
 	s      *Supervisor
 	f      *fakeGens
-	mu     sync.Mutex
-	events []Event
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -132,12 +131,8 @@ func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &loopRun{f: f, done: make(chan error, 1)}
-	cfg.OnEvent = func(ev Event) {
-		r.mu.Lock()
-		r.events = append(r.events, ev)
-		r.mu.Unlock()
-	}
+	r := &loopRun{eventLog: newEventLog(), f: f, done: make(chan error, 1)}
+	cfg.OnEvent = r.record
 	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}),
 		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, "")}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,36 +148,6 @@ func (r *loopRun) stop(t *testing.T) {
 	if err := <-r.done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-}
-
-// names returns the names of the events so far, those in skip left out.
-func (r *loopRun) names(skip ...string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-next:
-	for _, ev := range r.events {
-		for _, s := range skip {
-			if ev.Name() == s {
-				continue next
-			}
-		}
-		out = append(out, ev.Name())
-	}
-	return out
-}
-
-// all returns the events of type E so far.
-func all[E Event](r *loopRun) []E {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []E
-	for _, ev := range r.events {
-		if e, ok := ev.(E); ok {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // reload asks for a swap and lets the bubble run until all is quiet.

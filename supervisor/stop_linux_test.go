@@ -1,9 +1,13 @@
 package supervisor
 
 import (
+	"bufio"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,5 +57,79 @@ func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	}
 	if !exitedWithin(grandchild, 10*time.Second) {
 		t.Errorf("grandchild %d of the stubborn child survived its group's SIGKILL", grandchild)
+	}
+}
+
+// writeScript writes an executable shell script into dir.
+func writeScript(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mkfifo makes a named pipe at path and returns path.
+func mkfifo(t *testing.T, path string) string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// readLine opens the named pipe at path, which blocks until a writer opens
+// it, and returns the first line written.
+func readLine(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// Under a wrapper (`sh -c './app; echo'`) the wrapper dies at once on the
+// stop signal; the app in its group still gets its whole graceful stop:
+// the group is waited for up to stop_timeout before it is killed.
+func TestStopWaitsForWrapperGroup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeScript(t, dir, "app.sh", `
+trap 'echo term >> log; sleep 0.5; echo drained >> log; exit 0' TERM
+echo started > started.fifo
+while :; do sleep 1; done
+`)
+	cfg := config(func(c *Config) {
+		c.Dir = dir
+		c.Command = []string{"sh", "-c", "./app.sh; echo wrapper-done >> log"}
+		c.Ready, c.ReadyDelay = ReadyDelay, 100*time.Millisecond
+		c.StopTimeout = 30 * time.Second
+	})
+	fifo := mkfifo(t, filepath.Join(dir, "started.fifo"))
+	h := newHarness(t, cfg)
+	waitFor[ChildReady](t, h, nil)
+	readLine(t, fifo) // the app runs its loop, its TERM trap set
+	start := time.Now()
+	if err := h.stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	took := time.Since(start)
+	b, _ := os.ReadFile(filepath.Join(dir, "log"))
+	log := string(b)
+	if !strings.Contains(log, "term") || !strings.Contains(log, "drained") {
+		t.Errorf("app log %q after stop (%v): want term and drained, the app's whole graceful stop", log, took)
+	}
+	if has[Killed](h) {
+		t.Errorf("a killed event: the group was killed though it ended within stop_timeout; events %v", h.names())
+	}
+	if took >= cfg.StopTimeout {
+		t.Errorf("stop took %v, want less than stop_timeout %v", took, cfg.StopTimeout)
 	}
 }

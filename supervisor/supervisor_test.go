@@ -94,7 +94,10 @@ func (l *logSink) find(t *testing.T, from *int, what string, match func(slog.Rec
 	}
 }
 
+// harness runs a real Supervisor in the background until the test ends,
+// its log in a logSink and its events in an eventLog.
 type harness struct {
+	*eventLog
 	t       *testing.T
 	s       *Supervisor
 	log     *logSink
@@ -114,7 +117,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 
 func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 	t.Helper()
-	h := &harness{t: t, log: &logSink{more: make(chan struct{}, 1)}, runErr: make(chan error, 1)}
+	h := &harness{eventLog: newEventLog(), t: t, log: &logSink{more: make(chan struct{}, 1)}, runErr: make(chan error, 1)}
 	h.mode = filepath.Join(t.TempDir(), "mode")
 	h.setMode(mode)
 	if cfg.Command == nil {
@@ -125,6 +128,11 @@ func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 		cfg.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
 	}
 	cfg.Logger = slog.New(h.log)
+	if on := cfg.OnEvent; on != nil {
+		cfg.OnEvent = func(ev Event) { h.record(ev); on(ev) }
+	} else {
+		cfg.OnEvent = h.record
+	}
 	s, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

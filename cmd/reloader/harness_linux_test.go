@@ -2,23 +2,20 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/reloader-dev/reloader/internal/loadgen"
 	"github.com/reloader-dev/reloader/internal/logline"
 )
 
@@ -101,6 +98,20 @@ func setVersion(t testing.TB, dir, v string) {
 	write(t, p, re.ReplaceAllString(string(b), `const version = "`+v+`"`))
 }
 
+// socketActivate returns the path of systemd-socket-activate, or skips
+// the test where it is not installed (fails it on CI, which installs it).
+func socketActivate(t *testing.T) string {
+	t.Helper()
+	ssa, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("systemd-socket-activate is missing; .ci/run installs it")
+		}
+		t.Skip("systemd-socket-activate not installed (Debian package systemd)")
+	}
+	return ssa
+}
+
 // freePort returns a loopback address with a port nothing listens on now.
 func freePort(t testing.TB) string {
 	t.Helper()
@@ -118,7 +129,7 @@ type reloaderProc struct {
 	cmd   *exec.Cmd
 	mu    sync.Mutex
 	lines []string
-	added chan struct{} // receives after each appended line (buffered 1)
+	more  chan struct{} // closed and replaced after each appended line
 	done  chan struct{} // closed when the process has exited
 	eof   chan struct{} // closed when every writer of its output is gone
 }
@@ -129,8 +140,11 @@ func startReloader(t *testing.T, dir string, args ...string) *reloaderProc {
 	return startReloaderAt(t, reloaderBin, dir, nil, args...)
 }
 
-// startReloaderAt runs the reloader binary at path in dir with args, with
-// env added to this process's environment.
+// startReloaderAt runs the program at path in dir with args, with env added
+// to this process's environment (a later entry wins over an earlier one of
+// the same key). The program is the reloader binary, a copy of it
+// (copyReloader), or a wrapper that runs it (unshare,
+// systemd-socket-activate).
 func startReloaderAt(t *testing.T, path, dir string, env []string, args ...string) *reloaderProc {
 	t.Helper()
 	cmd := exec.Command(path, args...)
@@ -145,7 +159,7 @@ func startReloaderAt(t *testing.T, path, dir string, env []string, args ...strin
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = pw, pw
-	p := &reloaderProc{t: t, cmd: cmd, added: make(chan struct{}, 1), done: make(chan struct{}), eof: make(chan struct{})}
+	p := &reloaderProc{t: t, cmd: cmd, more: make(chan struct{}), done: make(chan struct{}), eof: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +172,9 @@ func startReloaderAt(t *testing.T, path, dir string, env []string, args ...strin
 		for sc.Scan() {
 			p.mu.Lock()
 			p.lines = append(p.lines, sc.Text())
+			close(p.more)
+			p.more = make(chan struct{})
 			p.mu.Unlock()
-			select {
-			case p.added <- struct{}{}:
-			default:
-			}
 		}
 	}()
 	go func() {
@@ -189,10 +201,14 @@ func (p *reloaderProc) output() string {
 	return strings.Join(p.lines, "\n")
 }
 
-// waitFor waits until a line from index from on satisfies match, and
-// returns it and the index after it. It fails the test after timeout.
-func (p *reloaderProc) waitFor(from int, what string, match func(string) bool, timeout time.Duration) (string, int) {
-	p.t.Helper()
+// errExited is returned by next when the output ended first.
+var errExited = errors.New("reloader exited")
+
+// next waits until a line from index from on satisfies match, and returns
+// it and the index after it. It returns an error after timeout, when quit
+// is closed (nil: never), or when the output ends first. Several
+// goroutines may wait at once.
+func (p *reloaderProc) next(from int, match func(string) bool, quit <-chan struct{}, timeout time.Duration) (string, int, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
@@ -200,25 +216,39 @@ func (p *reloaderProc) waitFor(from int, what string, match func(string) bool, t
 		for i := from; i < len(p.lines); i++ {
 			if line := p.lines[i]; match(line) {
 				p.mu.Unlock()
-				return line, i + 1
+				return line, i + 1, nil
 			}
 		}
 		from = len(p.lines)
+		more := p.more
 		p.mu.Unlock()
 		select {
-		case <-p.added:
+		case <-more:
 		case <-p.eof:
 			// Lines written just before the end were read; give up.
-			p.mu.Lock()
-			n := len(p.lines)
-			p.mu.Unlock()
-			if n == from {
-				p.t.Fatalf("reloader exited while waiting for %s", what)
+			if p.mark() == from {
+				return "", from, errExited
 			}
+		case <-quit:
+			return "", from, errors.New("stopped")
 		case <-deadline.C:
-			p.t.Fatalf("no log line with %s within %v", what, timeout)
+			return "", from, fmt.Errorf("timeout after %v", timeout)
 		}
 	}
+}
+
+// waitFor waits until a line from index from on satisfies match, and
+// returns it and the index after it. It fails the test after timeout.
+func (p *reloaderProc) waitFor(from int, what string, match func(string) bool, timeout time.Duration) (string, int) {
+	p.t.Helper()
+	line, next, err := p.next(from, match, nil, timeout)
+	switch {
+	case errors.Is(err, errExited):
+		p.t.Fatalf("reloader exited while waiting for %s", what)
+	case err != nil:
+		p.t.Fatalf("no log line with %s within %v", what, timeout)
+	}
+	return line, next
 }
 
 // waitLine waits until a line from index from on matches re (app output,
@@ -239,6 +269,18 @@ func (p *reloaderProc) waitEvent(from int, name string, timeout time.Duration, w
 		return logline.Is(line, name, want...)
 	}, timeout)
 	return logline.Attrs(line), next
+}
+
+// eventPid is waitEvent for an event with a pid attribute, which it
+// returns with the index after the line.
+func (p *reloaderProc) eventPid(from int, name string, timeout time.Duration, want ...string) (int, int) {
+	p.t.Helper()
+	a, next := p.waitEvent(from, name, timeout, want...)
+	pid, err := strconv.Atoi(a["pid"])
+	if err != nil {
+		p.t.Fatalf("event=%s without a pid: %v", name, a)
+	}
+	return pid, next
 }
 
 // events returns the attributes of every line from index from on that has
@@ -265,54 +307,42 @@ func (p *reloaderProc) mark() int {
 func (p *reloaderProc) stop(sig syscall.Signal) int {
 	p.t.Helper()
 	p.cmd.Process.Signal(sig)
+	return p.exited(60*time.Second, fmt.Sprint("of ", sig))
+}
+
+// exited waits for the process itself (not a reloader it upgraded to) to
+// exit, and returns its code; after is what it should exit after.
+func (p *reloaderProc) exited(timeout time.Duration, after string) int {
+	p.t.Helper()
 	select {
 	case <-p.done:
-	case <-time.After(30 * time.Second):
-		p.t.Fatal("reloader did not exit within 30s of", sig)
+	case <-time.After(timeout):
+		p.t.Fatalf("reloader did not exit within %v %s", timeout, after)
 	}
 	return p.cmd.ProcessState.ExitCode()
 }
 
-// startLoad runs 4 clients against url, each sending a request every 2ms:
-// half open a new connection per request, half keep one alive.
-func startLoad(url string) *loadgen.Load {
-	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: 2 * time.Millisecond, Timeout: 10 * time.Second})
-}
-
-// waitServed waits until the load gets a response containing want, sent
-// after the call.
-func waitServed(t *testing.T, l *loadgen.Load, want string, timeout time.Duration) {
+// sendSignal sends sig to pid, which need not be the process started (a
+// reloader it upgraded to, or one that a wrapper runs).
+func sendSignal(t testing.TB, pid int, sig syscall.Signal) {
 	t.Helper()
-	since := time.Now()
-	if !l.Wait(t.Context(), since, func(body string) bool { return strings.Contains(body, want) }, timeout) {
-		t.Fatalf("no response with %q within %v; %v", want, timeout, l.Snapshot())
+	if err := syscall.Kill(pid, sig); err != nil {
+		t.Fatalf("kill -%v %d: %v", sig, pid, err)
 	}
 }
 
-// get makes one request on a fresh connection.
-func get(url string) (string, error) {
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
+// copyReloader copies the reloader binary into dir and returns the copy's
+// path, for a test that replaces or removes it, or a self-upgrade (which
+// re-executes the path reloader was started as).
+func copyReloader(t testing.TB, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(reloaderBin)
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, resp.Body)
-	return buf.String(), err
-}
-
-// waitPid makes requests until one is answered by pid. The old child may
-// still answer for a moment after the swap, since both share the socket.
-func waitPid(t *testing.T, url string, pid int) {
-	t.Helper()
-	want := fmt.Sprintf("pid=%d\n", pid)
-	var body string
-	var err error
-	for i := 0; i < 2000; i++ {
-		if body, err = get(url); err == nil && strings.HasSuffix(body, want) {
-			return
-		}
+	path := filepath.Join(dir, "reloader")
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("pid %d never answered; last response %q %v", pid, body, err)
+	return path
 }

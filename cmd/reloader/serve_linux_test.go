@@ -21,14 +21,7 @@ func startServe(t *testing.T, self bool, extra ...string) (*session, string) {
 	s := newSession(t, t.TempDir())
 	path := reloaderBin
 	if self {
-		path = filepath.Join(s.dir, "reloader")
-		b, err := os.ReadFile(reloaderBin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		path = copyReloader(t, s.dir)
 	}
 	args := append([]string{"serve", "-l", "web=" + s.addr, "--ready-delay", "50ms", "--pid-file", filepath.Join(s.dir, "reloader.pid")}, extra...)
 	s.r = startReloaderAt(t, path, s.dir, nil, append(args, "--", bin)...)
@@ -147,13 +140,7 @@ func TestServeSelfUpgradeUnderLoad(t *testing.T) {
 
 func TestSystemdSocketActivation(t *testing.T) {
 	t.Parallel()
-	ssa, err := exec.LookPath("systemd-socket-activate")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("systemd-socket-activate is missing; .ci/run installs it")
-		}
-		t.Skip("systemd-socket-activate not installed (Debian package systemd)")
-	}
+	ssa := socketActivate(t)
 	bin := buildServer(t, "listenfd")
 	for _, tt := range []struct {
 		name string
@@ -177,6 +164,7 @@ func TestSystemdSocketActivation(t *testing.T) {
 			// systemd-socket-activate listens at once and starts the program
 			// on the first connection, which waits in the backlog meanwhile.
 			var body string
+			var err error
 			for i := 0; i < 200; i++ {
 				if body, err = get("http://" + addr + "/"); err == nil {
 					break

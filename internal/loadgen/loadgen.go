@@ -5,6 +5,7 @@
 //
 // Half the clients (the even ones) open a new connection for every request,
 // so each swap is met by fresh connections; the others keep one alive.
+// With Options.FreshConns every client opens a new connection each time.
 package loadgen
 
 import (
@@ -27,6 +28,10 @@ type Options struct {
 	Interval time.Duration // each client's pace: one request per Interval (default 2ms)
 	Timeout  time.Duration // per request (default 10s)
 	Max      int           // requests per client before it stops (default 200,000)
+	// FreshConns makes every client open a new connection per request (no
+	// keep-alive), so each request after an event meets the sockets as
+	// they are then.
+	FreshConns bool
 }
 
 // Sample is one request.
@@ -46,6 +51,7 @@ type Load struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	samples [][]Sample           // per client
+	ok      int                  // successful requests
 	bodies  map[string]int       // successful response body -> count
 	first   map[string]time.Time // body -> when it first arrived
 	last    map[string]time.Time // body -> when it last arrived
@@ -75,7 +81,7 @@ func Start(url string, o Options) *Load {
 		arrived: make(chan struct{}, 1),
 	}
 	for i := range o.Clients {
-		tr := &http.Transport{DisableKeepAlives: i%2 == 0, MaxIdleConnsPerHost: 1}
+		tr := &http.Transport{DisableKeepAlives: o.FreshConns || i%2 == 0, MaxIdleConnsPerHost: 1}
 		client := &http.Client{Transport: tr, Timeout: o.Timeout}
 		l.wg.Add(1)
 		go func() {
@@ -107,6 +113,7 @@ func (l *Load) record(client int, s Sample, body string) {
 	if s.Kind != "" {
 		return
 	}
+	l.ok++
 	l.bodies[body]++
 	if _, dup := l.first[body]; !dup {
 		l.first[body] = s.End()
@@ -156,17 +163,41 @@ func Classify(err error) string {
 // returns false on timeout or when ctx is done. One goroutine at a time
 // may wait.
 func (l *Load) Wait(ctx context.Context, since time.Time, match func(body string) bool, timeout time.Duration) bool {
+	return l.waitUntil(ctx, timeout, func() bool {
+		for body, t := range l.last {
+			if !t.Before(since) && match(body) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// OK returns how many requests have succeeded so far.
+func (l *Load) OK() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ok
+}
+
+// WaitOK waits until at least n requests in all have succeeded. It returns
+// false on timeout or when ctx is done. One goroutine at a time may wait.
+func (l *Load) WaitOK(ctx context.Context, n int, timeout time.Duration) bool {
+	return l.waitUntil(ctx, timeout, func() bool { return l.ok >= n })
+}
+
+// waitUntil waits until done, called with l.mu held, reports true after a
+// success. It returns false on timeout or when ctx is done.
+func (l *Load) waitUntil(ctx context.Context, timeout time.Duration, done func() bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		l.mu.Lock()
-		for body, t := range l.last {
-			if !t.Before(since) && match(body) {
-				l.mu.Unlock()
-				return true
-			}
-		}
+		ok := done()
 		l.mu.Unlock()
+		if ok {
+			return true
+		}
 		select {
 		case <-l.arrived:
 		case <-deadline.C:

@@ -2,6 +2,7 @@
 package syncio
 
 import (
+	"bytes"
 	"io"
 	"sync"
 )
@@ -23,4 +24,25 @@ func (s *Writer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// Buffer is a bytes.Buffer safe for concurrent use: a logger may write to
+// it while a test reads what it holds. The zero Buffer is ready to use.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what the buffer holds.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// children13 returns the pids of pid's children, from /proc.
-func children13(pid int) []int {
+// childrenOf returns the pids of pid's children, from /proc.
+func childrenOf(pid int) []int {
 	var out []int
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	for _, f := range tasks {
@@ -29,8 +29,8 @@ func children13(pid int) []int {
 	return out
 }
 
-// stat13 returns the state and parent of pid, or ok=false if it is gone.
-func stat13(pid int) (state string, ppid int, ok bool) {
+// procStat returns the state and parent of pid, or ok=false if it is gone.
+func procStat(pid int) (state string, ppid int, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return "", 0, false
@@ -40,13 +40,13 @@ func stat13(pid int) (state string, ppid int, ok bool) {
 	return f[0], ppid, true
 }
 
-// waitGone13 polls /proc until pid is gone (exited and reaped): the kernel
+// waitReaped polls /proc until pid is gone (exited and reaped): the kernel
 // has no event for "reaped".
-func waitGone13(t *testing.T, pid int, timeout time.Duration, what string) {
+func waitReaped(t *testing.T, pid int, timeout time.Duration, what string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		state, ppid, ok := stat13(pid)
+		state, ppid, ok := procStat(pid)
 		if !ok {
 			return
 		}
@@ -68,37 +68,37 @@ func TestServeAsPID1ReapsOrphans(t *testing.T) {
 	if err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "true").Run(); err != nil {
 		t.Skipf("unshare --pid --fork --mount-proc does not work here: %v", err)
 	}
-	bin := buildCmdApp13(t)
+	bin := buildServer(t, "orphaner")
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freePort(t)
-	r := cstart13Env(t, dir, []string{"APP13_ORPHAN=exec cat " + fifo},
-		"unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+	r := startReloaderAt(t, "unshare", dir, []string{"ORPHAN_CMD=exec cat " + fifo},
+		"--pid", "--fork", "--mount-proc", "--kill-child",
 		reloaderBin, "serve", "-l", addr, "--", bin)
-	_, next := r.wait(0, reChild13, 60*time.Second)
+	_, next := r.waitEvent(0, "child_ready", 60*time.Second)
 	// unshare's child is reloader, PID 1 inside.
 	var sup int
-	if kids := children13(r.cmd.Process.Pid); len(kids) == 1 {
+	if kids := childrenOf(r.cmd.Process.Pid); len(kids) == 1 {
 		sup = kids[0]
 	} else {
 		t.Fatalf("unshare has children %v, want reloader alone", kids)
 	}
 	// Once the app answers, its shell has exited: `cat fifo` is now
 	// reloader's child.
-	if body, err := cget13("http://" + addr + "/"); err != nil || !strings.HasPrefix(body, "pid=") {
+	if body, err := get("http://" + addr + "/"); err != nil || !strings.HasPrefix(body, "pid=") {
 		t.Fatalf("GET = %q, %v", body, err)
 	}
 	var orphan int
-	for _, k := range children13(sup) {
+	for _, k := range childrenOf(sup) {
 		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k)); string(b) == "cat\x00"+fifo+"\x00" {
 			orphan = k
 		}
 	}
 	if orphan == 0 {
-		t.Fatalf("no orphaned cat among reloader's children %v", children13(sup))
+		t.Fatalf("no orphaned cat among reloader's children %v", childrenOf(sup))
 	}
 	// Let it exit: open the fifo for writing and close it.
 	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
@@ -106,36 +106,31 @@ func TestServeAsPID1ReapsOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	waitGone13(t, orphan, 30*time.Second, "orphan that exited under PID 1 reloader")
+	waitReaped(t, orphan, 30*time.Second, "orphan that exited under PID 1 reloader")
 	// A self-upgrade would end the namespace with the old reloader: it is
 	// refused, and reloader keeps serving.
 	syscall.Kill(sup, syscall.SIGUSR2)
-	r.wait(next, regexp.MustCompile(`event=upgrade_failed .*PID 1`), 60*time.Second)
-	if body, err := cget13("http://" + addr + "/"); err != nil || !strings.HasPrefix(body, "pid=") {
+	r.waitLine(next, regexp.MustCompile(`event=upgrade_failed .*PID 1`), 60*time.Second)
+	if body, err := get("http://" + addr + "/"); err != nil || !strings.HasPrefix(body, "pid=") {
 		t.Errorf("GET = %q, %v", body, err)
 	}
 	// unshare ignores SIGTERM while it waits: stop reloader itself.
 	syscall.Kill(sup, syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("reloader did not exit within 60s of SIGTERM")
-	}
-	if st := r.cmd.ProcessState; st.ExitCode() != 0 {
-		t.Errorf("unshare/reloader exit %v after SIGTERM, want 0", st)
+	if code := r.exited(60*time.Second, "of SIGTERM"); code != 0 {
+		t.Errorf("unshare/reloader exit %d after SIGTERM, want 0", code)
 	}
 }
 
-var reOrphan13 = regexp.MustCompile(`orphan=(\d+)`)
+var reOrphan = regexp.MustCompile(`orphan=(\d+)`)
 
 // orphanOf asks the app at url for the pid of the daemon it started.
 func orphanOf(t *testing.T, url string) int {
 	t.Helper()
-	body, err := cget13(url)
+	body, err := get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := reOrphan13.FindStringSubmatch(body)
+	m := reOrphan.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("answer %q names no orphan", body)
 	}
@@ -148,23 +143,21 @@ func orphanOf(t *testing.T, url string) int {
 // child and is stopped with its generation, not left running.
 func TestDevDaemonStopsWithItsGeneration(t *testing.T) {
 	t.Parallel()
-	bin := buildCmdApp13(t)
+	bin := buildServer(t, "orphaner")
 	dir := t.TempDir()
 	addr := freePort(t)
 	url := "http://" + addr + "/"
-	r := cstart13Env(t, dir, []string{"APP13_ORPHAN=setsid sleep 300"}, reloaderBin, "-l", addr, "--", bin)
-	m, next := r.wait(0, reChild13, 60*time.Second)
-	first, _ := strconv.Atoi(m[1])
+	r := startReloaderAt(t, reloaderBin, dir, []string{"ORPHAN_CMD=setsid sleep 300"}, "-l", addr, "--", bin)
+	first, next := r.eventPid(0, "child_ready", 60*time.Second)
 	daemon1 := orphanOf(t, url)
 	t.Cleanup(func() { syscall.Kill(daemon1, syscall.SIGKILL) })
-	if _, ppid, ok := stat13(daemon1); !ok || ppid != r.cmd.Process.Pid {
+	if _, ppid, ok := procStat(daemon1); !ok || ppid != r.cmd.Process.Pid {
 		t.Errorf("daemon %d has parent %d, want reloader %d (a child subreaper)", daemon1, ppid, r.cmd.Process.Pid)
 	}
 	r.cmd.Process.Signal(syscall.SIGHUP)
-	m, next = r.wait(next, reChild13, 60*time.Second)
-	second, _ := strconv.Atoi(m[1])
-	r.wait(next, regexp.MustCompile(`event=child_exited pid=`+strconv.Itoa(first)+` `), 60*time.Second)
-	waitGone13(t, daemon1, 30*time.Second, "daemon of the stopped generation")
+	second, next := r.eventPid(next, "child_ready", 60*time.Second)
+	r.waitEvent(next, "child_exited", 60*time.Second, "pid="+strconv.Itoa(first))
+	waitReaped(t, daemon1, 30*time.Second, "daemon of the stopped generation")
 	// The new generation's daemon is left alone while it serves.
 	var daemon2 int
 	for i := 0; daemon2 == 0 || daemon2 == daemon1; i++ {
@@ -174,11 +167,11 @@ func TestDevDaemonStopsWithItsGeneration(t *testing.T) {
 		daemon2 = orphanOf(t, url)
 	}
 	t.Cleanup(func() { syscall.Kill(daemon2, syscall.SIGKILL) })
-	if state, _, ok := stat13(daemon2); !ok || state == "Z" {
+	if state, _, ok := procStat(daemon2); !ok || state == "Z" {
 		t.Fatalf("daemon %d of the serving generation is gone (state %q)", daemon2, state)
 	}
-	if st := r.stop(syscall.SIGTERM); st.ExitCode() != 0 {
-		t.Errorf("reloader exit %v after SIGTERM, want 0", st)
+	if code := r.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("reloader exit %d after SIGTERM, want 0", code)
 	}
 	if err := syscall.Kill(daemon2, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("daemon %d outlived reloader (kill 0: %v)", daemon2, err)

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// startSleep13 starts a `sleep` that is not a reloader and reports how it
+// startSleep starts a `sleep` that is not a reloader and reports how it
 // ended once the test is done with it.
-func startSleep13(t *testing.T) (*exec.Cmd, func() syscall.Signal) {
+func startSleep(t *testing.T) (*exec.Cmd, func() syscall.Signal) {
 	t.Helper()
 	cmd := exec.Command("sleep", "120")
 	if err := cmd.Start(); err != nil {
@@ -43,7 +43,7 @@ func TestControlRefusesPIDStartedAfterPIDFile(t *testing.T) {
 		t.Run(verb, func(t *testing.T) {
 			t.Parallel()
 			pidFile := filepath.Join(t.TempDir(), "reloader.pid")
-			sleep, ended := startSleep13(t)
+			sleep, ended := startSleep(t)
 			write(t, pidFile, strconv.Itoa(sleep.Process.Pid)+"\n")
 			old := time.Now().Add(-time.Hour) // written long before the sleep started
 			if err := os.Chtimes(pidFile, old, old); err != nil {
@@ -69,7 +69,7 @@ func TestControlRefusesPIDStartedAfterPIDFile(t *testing.T) {
 func TestControlRefusesPIDThatIsNotReloader(t *testing.T) {
 	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "reloader.pid")
-	sleep, ended := startSleep13(t)
+	sleep, ended := startSleep(t)
 	write(t, pidFile, strconv.Itoa(sleep.Process.Pid)+"\n") // written after it started
 	var out, errb strings.Builder
 	if code := runWithIO(t.Context(), []string{"reload", "--pid-file", pidFile}, ioStreams{Out: &out, Err: &errb}); code == 0 {
@@ -87,13 +87,13 @@ func TestControlRefusesPIDThatIsNotReloader(t *testing.T) {
 // works for `reloader reload`, and is gone after reloader exits.
 func TestServePIDFileModeAndRemoval(t *testing.T) {
 	t.Parallel()
-	bin := buildCmdApp13(t)
+	bin := buildServer(t, "orphaner")
 	dir := t.TempDir()
 	addr := freePort(t)
 	pidFile := filepath.Join(dir, "reloader.pid")
-	r := cstart13(t, dir, reloaderBin, "serve", "-l", addr, "--pid-file", pidFile, "--", bin)
-	_, next := r.wait(0, reChild13, 60*time.Second)
-	_, next = r.wait(next, reServe13, 60*time.Second)
+	r := startReloader(t, dir, "serve", "-l", addr, "--pid-file", pidFile, "--", bin)
+	_, next := r.waitEvent(0, "child_ready", 60*time.Second)
+	_, next = r.waitEvent(next, "serve_ready", 60*time.Second)
 	fi, err := os.Stat(pidFile)
 	if err != nil {
 		t.Fatal(err)
@@ -109,9 +109,9 @@ func TestServePIDFileModeAndRemoval(t *testing.T) {
 	if code := runWithIO(t.Context(), []string{"reload", "--pid-file", pidFile}, ioStreams{Out: &out, Err: &errb}); code != 0 {
 		t.Fatalf("reloader reload exit %d: %s", code, errb.String())
 	}
-	r.wait(next, reChild13, 60*time.Second) // the swap it asked for
-	if st := r.stop(syscall.SIGTERM); st.ExitCode() != 0 {
-		t.Errorf("reloader exit %v after SIGTERM", st)
+	r.waitEvent(next, "child_ready", 60*time.Second) // the swap it asked for
+	if code := r.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("reloader exit %d after SIGTERM", code)
 	}
 	if _, err := os.Stat(pidFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("pid file still there after reloader exited (stat: %v)", err)

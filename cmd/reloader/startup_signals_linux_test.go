@@ -2,7 +2,7 @@ package main
 
 import (
 	"net"
-	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,7 +14,7 @@ import (
 // kill reloader: once the address is free it serves.
 func TestSignalsDuringStartUp(t *testing.T) {
 	t.Parallel()
-	bin := buildCmdApp13(t)
+	bin := buildServer(t, "orphaner")
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -33,25 +33,21 @@ func TestSignalsDuringStartUp(t *testing.T) {
 			}
 			defer hold.Close()
 			addr := hold.Addr().String()
-			dir := t.TempDir()
-			args := append([]string{reloaderBin}, tt.args...)
-			args = append(args, "-l", addr, "--bind-wait", "2m", "--", bin)
-			r := cstart13(t, dir, args...)
-			_, next := r.wait(0, regexp.MustCompile(`event=bind_retry`), 60*time.Second)
+			args := append(append([]string{}, tt.args...), "-l", addr, "--bind-wait", "2m", "--", bin)
+			r := startReloader(t, t.TempDir(), args...)
+			_, next := r.waitEvent(0, "bind_retry", 60*time.Second)
 			for _, sig := range tt.sigs {
 				r.cmd.Process.Signal(sig)
-				name := regexp.QuoteMeta(sig.String())
-				re := regexp.MustCompile(`event=signal_ignored signal=(?:` + name + `|"` + name + `")`)
-				_, next = r.wait(next, re, 60*time.Second)
+				_, next = r.waitEvent(next, "signal_ignored", 60*time.Second, "signal="+sig.String())
 			}
 			hold.Close()
-			m, _ := r.wait(next, reChild13, 60*time.Second)
-			body, err := cget13("http://" + addr + "/")
-			if err != nil || !strings.HasPrefix(body, "pid="+m[1]+" ") {
-				t.Fatalf("GET = %q, %v; want an answer from pid %s", body, err, m[1])
+			pid, _ := r.eventPid(next, "child_ready", 60*time.Second)
+			body, err := get("http://" + addr + "/")
+			if err != nil || !strings.HasPrefix(body, "pid="+strconv.Itoa(pid)+" ") {
+				t.Fatalf("GET = %q, %v; want an answer from pid %d", body, err, pid)
 			}
-			if st := r.stop(syscall.SIGTERM); st.ExitCode() != 0 {
-				t.Errorf("reloader exit %v after SIGTERM, want 0", st)
+			if code := r.stop(syscall.SIGTERM); code != 0 {
+				t.Errorf("reloader exit %d after SIGTERM, want 0", code)
 			}
 		})
 	}

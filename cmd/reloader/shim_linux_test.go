@@ -2,82 +2,16 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/logline"
 )
-
-// logWatch collects a process's output lines and lets a test wait for one.
-type logWatch struct {
-	mu    sync.Mutex
-	lines []string
-	more  chan struct{} // closed and replaced on every line
-}
-
-func watchLog(r io.Reader) *logWatch {
-	w := &logWatch{more: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			w.mu.Lock()
-			w.lines = append(w.lines, sc.Text())
-			close(w.more)
-			w.more = make(chan struct{})
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-// next returns the index and text of the first line at or after from that
-// contains one of subs, waiting up to d or until quit is closed.
-func (w *logWatch) next(from int, quit <-chan struct{}, d time.Duration, subs ...string) (int, string, bool) {
-	deadline := time.After(d)
-	for {
-		w.mu.Lock()
-		lines, more := w.lines, w.more
-		w.mu.Unlock()
-		for i := from; i < len(lines); i++ {
-			for _, s := range subs {
-				if strings.Contains(lines[i], s) {
-					return i, lines[i], true
-				}
-			}
-		}
-		select {
-		case <-more:
-		case <-deadline:
-			return 0, "", false
-		case <-quit:
-			return 0, "", false
-		}
-	}
-}
-
-func (w *logWatch) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return strings.Join(w.lines, "\n")
-}
-
-func copyExecutable(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // The exec shim is the reloader binary opened once at start: after the file
 // on disk is replaced (an upgrade, go install) or removed, the next swaps
@@ -86,8 +20,7 @@ func copyExecutable(t *testing.T, from, to string) {
 func TestSwapAfterReloaderBinaryReplacedOrRemoved(t *testing.T) {
 	t.Parallel()
 	bindir, dir := t.TempDir(), t.TempDir()
-	bin := filepath.Join(bindir, "reloader")
-	copyExecutable(t, reloaderBin, bin)
+	bin := copyReloader(t, bindir)
 	fifo := filepath.Join(dir, "gen.fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -96,26 +29,9 @@ func TestSwapAfterReloaderBinaryReplacedOrRemoved(t *testing.T) {
 echo "$$ ${LISTEN_PID:-none} $s" > gen.fifo
 exec sleep 1000
 `)
-	cmd := exec.Command(bin, "--watch=false", "-l", "127.0.0.1:0", "--ready", "delay", "--ready-delay", "50ms",
+	r := startReloaderAt(t, bin, dir, nil, "--watch=false", "-l", "127.0.0.1:0", "--ready", "delay", "--ready-delay", "50ms",
 		"--stop-timeout", "5s", "--", "sh", "app.sh")
-	cmd.Dir = dir
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	log := watchLog(pr)
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("reloader output:\n%s", log)
-		}
-	}()
+	defer r.stop(syscall.SIGTERM)
 	// Each generation writes one line to the fifo; read them as they come.
 	// The test holds the fifo open for writing too, so that a writer
 	// closing it never reads as an end of file between two generations.
@@ -142,7 +58,8 @@ exec sleep 1000
 		defer close(quit)
 		go func() { // fail fast if the start fails instead
 			defer close(done)
-			if _, line, ok := log.next(from, quit, time.Minute, "event=start_failed"); ok {
+			isFailed := func(line string) bool { return logline.Is(line, "start_failed") }
+			if line, _, err := r.next(from, isFailed, quit, time.Minute); err == nil {
 				t.Errorf("%s: %s", what, line)
 			}
 		}()
@@ -153,11 +70,12 @@ exec sleep 1000
 				t.Errorf("%s: the app printed %q, want its pid as LISTEN_PID and a socket at fd 3", what, line)
 			}
 			pid, _ := strconv.Atoi(f[0])
-			i, _, ok := log.next(from, nil, time.Minute, "new_pid="+strconv.Itoa(pid)+" ")
-			if !ok {
+			newPid := "new_pid=" + strconv.Itoa(pid) + " "
+			_, next, err := r.next(from, func(line string) bool { return strings.Contains(line, newPid) }, nil, time.Minute)
+			if err != nil {
 				t.Fatalf("%s: no swap to pid %d", what, pid)
 			}
-			from = i + 1
+			from = next
 		case <-done:
 			t.FailNow()
 		}
@@ -172,12 +90,12 @@ exec sleep 1000
 	if err := os.Rename(next, bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Process.Signal(syscall.SIGHUP)
+	r.cmd.Process.Signal(syscall.SIGHUP)
 	expectGen("swap after the binary was replaced")
 
 	if err := os.Remove(bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Process.Signal(syscall.SIGHUP)
+	r.cmd.Process.Signal(syscall.SIGHUP)
 	expectGen("swap after the binary was removed")
 }

@@ -1,36 +1,16 @@
 package sockets
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/reloader-dev/reloader/internal/syncio"
 	"golang.org/x/sys/unix"
 )
-
-// syncBuf is a log sink the test can read while the Set writes.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // dialN opens n connections to addr (the kernel completes the handshakes
 // and queues them; nobody needs to accept) and closes them at cleanup.
@@ -65,7 +45,7 @@ func listening(fd int) bool {
 // otherwise steering picks it and new connections hang in its queue.
 func TestRetiredSocketHeldElsewhereLeavesTheGroup(t *testing.T) {
 	t.Parallel()
-	log := &syncBuf{}
+	log := &syncio.Buffer{}
 	g, err := Open(t.Context(), nil, []Address{{Network: "tcp", Addr: "127.0.0.1:0"}}, ListenOptions{}, true, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -103,14 +83,11 @@ func TestRetiredSocketHeldElsewhereLeavesTheGroup(t *testing.T) {
 	}
 }
 
-// reusePortListener opens a SO_REUSEPORT listener on addr.
+// reusePortListener opens a SO_REUSEPORT listener on addr, as reloader
+// does with ReusePort.
 func reusePortListener(t *testing.T, addr string) (*net.TCPListener, int) {
 	t.Helper()
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) })
-		return serr
-	}}
+	lc := net.ListenConfig{Control: controlFunc(ListenOptions{ReusePort: true})}
 	lc.SetMultipathTCP(false)
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -15,17 +14,10 @@ import (
 	"time"
 )
 
-// gracefulAppEnv makes TestGracefulProxyApp play a graceful app: it binds
+// runGracefulApp is the test child's "graceful" mode: it binds
 // 127.0.0.1:$PORT, answers every request with its pid and the body length,
 // and on SIGTERM stops with http.Server.Shutdown.
-const gracefulAppEnv = "RELOADER_TEST_GRACEFUL_APP"
-
-// TestGracefulProxyApp is the app of TestProxyPostsSurviveSwaps, started as
-// the test binary with -test.run; as a test of its own it does nothing.
-func TestGracefulProxyApp(t *testing.T) {
-	if os.Getenv(gracefulAppEnv) == "" {
-		t.Skip("the app of TestProxyPostsSurviveSwaps")
-	}
+func runGracefulApp() {
 	srv := &http.Server{Addr: "127.0.0.1:" + os.Getenv("PORT"), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "pid=%d len=%d\n", os.Getpid(), n)
@@ -53,11 +45,8 @@ func TestProxyPostsSurviveSwaps(t *testing.T) {
 	t.Parallel()
 	events := make(chan Event, 256)
 	cfg := config(func(c *Config) {
-		c.Command = []string{os.Args[0], "-test.run=^TestGracefulProxyApp$"}
-		c.Env = []string{gracefulAppEnv + "=1"}
 		c.Listen = []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}
 		c.Proxy = true
-		c.Logger = slog.New(slog.NewTextHandler(tLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		c.OnEvent = func(ev Event) {
 			switch ev.(type) {
 			case Swapped, ChildExited, StartFailed, Crashed:
@@ -65,19 +54,7 @@ func TestProxyPostsSurviveSwaps(t *testing.T) {
 			}
 		}
 	})
-	s, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	h := newHarnessMode(t, cfg, "graceful")
 	wait := func(what string, ok func(Event) bool) {
 		t.Helper()
 		deadline := time.After(60 * time.Second)
@@ -99,7 +76,7 @@ func TestProxyPostsSurviveSwaps(t *testing.T) {
 	isSwap := func(ev Event) bool { _, ok := ev.(Swapped); return ok }
 	wait("first swap", isSwap)
 
-	url := "http://" + s.Addrs()[0].Addr + "/"
+	url := h.url
 	var (
 		mu       sync.Mutex
 		ok       int
@@ -145,7 +122,7 @@ func TestProxyPostsSurviveSwaps(t *testing.T) {
 	}
 	const swaps = 8
 	for i := range swaps {
-		s.Reload(fmt.Sprintf("swap %d", i+1))
+		h.s.Reload(fmt.Sprintf("swap %d", i+1))
 		wait("swap", isSwap)
 		wait("old child's exit", func(ev Event) bool { _, ok := ev.(ChildExited); return ok })
 	}
@@ -155,12 +132,4 @@ func TestProxyPostsSurviveSwaps(t *testing.T) {
 	if len(failures) > 0 || ok == 0 || len(pids) < 2 {
 		t.Errorf("%d POSTs ok from %d apps, %d failed across %d swaps: %q", ok, len(pids), len(failures), swaps, failures[:min(5, len(failures))])
 	}
-}
-
-// tLog writes log lines to the test's log.
-type tLog struct{ t *testing.T }
-
-func (w tLog) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
