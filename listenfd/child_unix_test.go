@@ -26,7 +26,7 @@ import (
 // LISTENFD_TEST_SETPID=1 the child sets LISTEN_PID to its own pid before
 // the package reads the environment, as the supervisor's exec shim does.
 const (
-	childModeEnv = "LISTENFD_TEST_CHILD"  // "report" or "serve"
+	childModeEnv = "LISTENFD_TEST_CHILD"  // "report", "serve" or "watchdog"
 	childPIDEnv  = "LISTENFD_TEST_SETPID" // "1": set LISTEN_PID=own pid
 	childNetEnv  = "LISTENFD_TEST_NET"    // network for Listen
 	childAddrEnv = "LISTENFD_TEST_ADDR"   // address for Listen
@@ -136,6 +136,9 @@ func childMain(mode string) error {
 			return err
 		}
 		return Notify("STOPPING=1")
+
+	case "watchdog":
+		return watchdogChild() // notify_unix_test.go
 	}
 	return fmt.Errorf("unknown mode %q", mode)
 }

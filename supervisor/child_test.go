@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/reloader-dev/reloader/listenfd"
 )
 
 // The test binary plays the app when TEST_CHILD_MODEFILE is set. The file
@@ -26,6 +29,9 @@ import (
 //	chatty    write long lines from two goroutines, then serve
 //	graceful  serve HTTP on 127.0.0.1:$PORT (the proxy's backend), drain on
 //	          SIGTERM with http.Server.Shutdown
+//	go        serve "kind=go pid=N" on fd 3 with listenfd, as a Go app does
+//	          (net.FileListener sets O_NONBLOCK on the socket)
+//	longline  print a 300 KiB line and long-line-done, then serve
 const childModeEnv = "TEST_CHILD_MODEFILE"
 
 func runTestChild() {
@@ -44,6 +50,9 @@ func runTestChild() {
 	if mode == "graceful" {
 		runGracefulApp() // proxy_swap_test.go
 	}
+	if mode == "go" {
+		runListenfdApp()
+	}
 	grandchild := 0
 	if mode == "stubborn" {
 		signal.Ignore(syscall.SIGTERM)
@@ -56,6 +65,9 @@ func runTestChild() {
 	}
 	if mode == "chatty" {
 		writeChatty() // output_test.go
+	}
+	if mode == "longline" {
+		writeLongLine() // output_test.go
 	}
 	f := os.NewFile(3, "listener")
 	ln, err := net.FileListener(f)
@@ -150,4 +162,23 @@ func runUDPEcho() {
 		}
 		pc.WriteTo(append([]byte(prefix), buf[:n]...), from)
 	}
+}
+
+// runListenfdApp serves HTTP on fd 3 with listenfd until SIGTERM, then
+// drains.
+func runListenfdApp() {
+	lns, err := listenfd.Listeners()
+	if err != nil || len(lns) != 1 {
+		fmt.Fprintln(os.Stderr, "go child:", err, len(lns))
+		os.Exit(2)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer cancel()
+	body := fmt.Sprintf("kind=go pid=%d\n", os.Getpid())
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })}
+	if err := listenfd.Serve(ctx, srv, lns[0]); err != nil {
+		fmt.Fprintln(os.Stderr, "go child:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }

@@ -65,7 +65,8 @@ func all[E Event](r eventRecorder) []E {
 func has[E Event](r eventRecorder) bool { return len(all[E](r)) > 0 }
 
 // waitFor returns the first event of type E that ok (nil: any) accepts,
-// waiting up to a minute for it.
+// waiting up to a minute for it. It looks at every event from the start;
+// with E = Event, ok sees them all.
 func waitFor[E Event](t *testing.T, r eventRecorder, ok func(E) bool) E {
 	t.Helper()
 	l := r.recorded()
@@ -85,7 +86,11 @@ func waitFor[E Event](t *testing.T, r eventRecorder, ok func(E) bool) E {
 		case <-more:
 		case <-deadline:
 			var zero E
-			t.Fatalf("no %s event within a minute; events: %v", zero.Name(), l.names())
+			what := "matching" // E is Event: any event type
+			if any(zero) != nil {
+				what = zero.Name()
+			}
+			t.Fatalf("no %s event within a minute; events: %v", what, l.names())
 		}
 	}
 }

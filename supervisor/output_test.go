@@ -37,6 +37,16 @@ func writeChatty() {
 	fmt.Fprint(os.Stdout, chattyTail)
 }
 
+// longLine is the length of the line the longline test child prints.
+const longLine = 300 << 10
+
+// writeLongLine is the longline test child's output: one line of longLine
+// bytes, then a short one.
+func writeLongLine() {
+	fmt.Fprintln(os.Stdout, strings.Repeat("x", longLine))
+	fmt.Fprintln(os.Stdout, "long-line-done")
+}
+
 // recorder collects output and wakes waiters on every write.
 type recorder struct {
 	mu   sync.Mutex
@@ -130,5 +140,66 @@ func TestLineWriterSplitsAndFlushes(t *testing.T) {
 	lw.Flush()
 	if got := strings.Count(buf.String(), "> "); got != 2 {
 		t.Errorf("an over-long line gave %d pieces, want 2", got)
+	}
+}
+
+// TestLineWriterKeepsLongLinesWhole checks issue 13, finding 18a: a line
+// longer than 64 KiB, arriving in pipe-sized chunks, comes out as one
+// prefixed line; one over maxLine is cut into marked pieces that lose
+// nothing.
+func TestLineWriterKeepsLongLinesWhole(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	lw := newLineWriter(&buf, "[app] ")
+	long := strings.Repeat("x", 300<<10)
+	writeChunks(lw, long+"\nnext\n", 4096)
+	if want := "[app] " + long + "\n[app] next\n"; buf.String() != want {
+		t.Fatalf("a %d-byte line came out as %d lines (%d bytes), want it whole", len(long), strings.Count(buf.String(), "\n"), buf.Len())
+	}
+
+	buf.Reset()
+	exact := strings.Repeat("w", maxLine)
+	writeChunks(lw, exact+"\n", 64<<10)
+	if buf.String() != "[app] "+exact+"\n" {
+		t.Errorf("a line of exactly maxLine bytes was not kept whole and unmarked (%d lines)", strings.Count(buf.String(), "\n"))
+	}
+
+	buf.Reset()
+	huge := strings.Repeat("y", maxLine) + strings.Repeat("z", 10)
+	writeChunks(lw, huge+"\n", 64<<10)
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("a line of maxLine+10 bytes came out as %d lines, want 2", len(lines))
+	}
+	first, ok := strings.CutSuffix(lines[0], cutMark)
+	if !ok {
+		t.Errorf("the cut piece does not end with %q: ...%q", cutMark, lines[0][max(0, len(lines[0])-60):])
+	}
+	if got := strings.TrimPrefix(first, "[app] ") + strings.TrimPrefix(lines[1], "[app] "); got != huge {
+		t.Errorf("the pieces hold %d bytes, want the %d of the line", len(got), len(huge))
+	}
+}
+
+// writeChunks writes s to lw in pieces of n bytes.
+func writeChunks(lw *lineWriter, s string, n int) {
+	for len(s) > 0 {
+		k := min(n, len(s))
+		lw.Write([]byte(s[:k]))
+		s = s[k:]
+	}
+}
+
+// TestChildLongLineStaysWhole: a real child (the longline test child)
+// prints a 300 KiB line through its stdout pipe; it comes out as one
+// prefixed line.
+func TestChildLongLineStaysWhole(t *testing.T) {
+	t.Parallel()
+	out := newRecorder()
+	const n = longLine
+	newHarnessMode(t, config(func(c *Config) { c.Stdout, c.OutputPrefix = out, "[app] " }), "longline")
+	all := out.waitFor(t, "[app] long-line-done\n")
+	if want := "[app] " + strings.Repeat("x", n) + "\n"; !strings.Contains(all, want) {
+		t.Errorf("the %d-byte line did not come out whole: %d lines, %d bytes before long-line-done", n,
+			strings.Count(all, "\n")-1, len(all))
 	}
 }

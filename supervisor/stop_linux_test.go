@@ -60,16 +60,6 @@ func TestStubbornChildIsKilledAfterStopTimeout(t *testing.T) {
 	}
 }
 
-// writeScript writes an executable shell script into dir.
-func writeScript(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // mkfifo makes a named pipe at path and returns path.
 func mkfifo(t *testing.T, path string) string {
 	t.Helper()

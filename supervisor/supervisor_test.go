@@ -170,19 +170,31 @@ func (h *harness) waitReady() map[string]string {
 	return h.log.event(h.t, &h.logFrom, "child_ready")
 }
 
+// get GETs url on a fresh connection and returns the body.
 func get(t *testing.T, url string) string {
 	t.Helper()
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
+	body, err := fetch(url)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return body
+}
+
+// fetch is get for goroutines and for tests that check the error: it
+// returns the body, and an error for a failed request or any status but
+// 200. The timeout only guards a failing test against hanging.
+func fetch(url string) (string, error) {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 20 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %s", resp.Status)
 	}
-	return string(b)
+	return string(b), err
 }
 
 func TestHandoffEnvironment(t *testing.T) {

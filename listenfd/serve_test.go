@@ -54,10 +54,8 @@ func TestServeOneServerTwoListeners(t *testing.T) {
 	}
 	wg.Wait()
 	cancel()
-	for range 1 {
-		if err := <-errc; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+	if err := <-errc; err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 	states.Range(func(c, n any) bool {
 		if *n.(*int) != 1 {

@@ -14,10 +14,6 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 )
 
-// notifyHelperEnv makes TestNotifySocketKeptForWatchdog play the app: use
-// listenfd, then notify with go-systemd as a watchdog ping does.
-const notifyHelperEnv = "LISTENFD13_NOTIFY_HELPER"
-
 // TestNotifySocketKeptForWatchdog checks issue 13, finding 16: after
 // listenfd's first use, NOTIFY_SOCKET stays in the process's environment
 // (systemd's rule: the service keeps it), so go-systemd's
@@ -25,21 +21,9 @@ const notifyHelperEnv = "LISTENFD13_NOTIFY_HELPER"
 // activation variables are still removed, and ChildEnviron leaves
 // NOTIFY_SOCKET out for the app's own children.
 func TestNotifySocketKeptForWatchdog(t *testing.T) {
-	if os.Getenv(notifyHelperEnv) == "1" {
-		notifyHelper(t)
-		return
-	}
 	t.Parallel()
 	path, next := notifySocket(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNotifySocketKeptForWatchdog$", "-test.count=1")
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", childModeEnv:
-		default:
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, notifyHelperEnv+"=1", "NOTIFY_SOCKET="+path, "LISTEN_FDS=0")
+	cmd := childCmd(t, "watchdog", nil, "NOTIFY_SOCKET="+path, "LISTEN_FDS=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -70,11 +54,12 @@ func TestNotifySocketKeptForWatchdog(t *testing.T) {
 	}
 }
 
-// notifyHelper is the app's side: listenfd first, then go-systemd.
-func notifyHelper(t *testing.T) {
+// watchdogChild is the "watchdog" child, the app's side: listenfd first,
+// then go-systemd, as a watchdog ping does.
+func watchdogChild() error {
 	ln, err := Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ln.Close()
 	sent, err := daemon.SdNotify(false, "WATCHDOG=1")
@@ -85,7 +70,8 @@ func notifyHelper(t *testing.T) {
 	child.Env = ChildEnviron()
 	b, err := child.Output()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	fmt.Printf("helper.child_env=%s\n", b)
+	return nil
 }

@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// nonblock13 reports whether fd's open file description has O_NONBLOCK.
-func nonblock13(t *testing.T, fd int) bool {
+// nonblocking reports whether fd's open file description has O_NONBLOCK.
+func nonblocking(t *testing.T, fd int) bool {
 	t.Helper()
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil {
@@ -44,7 +44,7 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, m := range first {
-		if nonblock13(t, m.fd) {
+		if nonblocking(t, m.fd) {
 			t.Errorf("%s: the first child got an O_NONBLOCK socket; want blocking, as systemd passes it", addrs[i].Name)
 		}
 		// The child is a Go app: its netpoller sets O_NONBLOCK on the
@@ -58,12 +58,12 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, m := range first {
-		if !nonblock13(t, m.fd) {
+		if !nonblocking(t, m.fd) {
 			t.Errorf("%s: the serving child's socket lost its O_NONBLOCK when the next child was started", addrs[i].Name)
 		}
 	}
 	if steer {
-		if second[0] == first[0] || nonblock13(t, second[0].fd) {
+		if second[0] == first[0] || nonblocking(t, second[0].fd) {
 			t.Errorf("steered: the new generation must get a blocking socket of its own")
 		}
 	}
@@ -72,7 +72,7 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 	}
 	// The first child exits; the second keeps serving.
 	g.Release(first)
-	if !nonblock13(t, second[1].fd) {
+	if !nonblocking(t, second[1].fd) {
 		t.Error("the shared socket changed while the second child serves on it")
 	}
 	// Both gone: the next child is the only holder and gets it blocking.
@@ -82,7 +82,7 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, m := range third {
-		if nonblock13(t, m.fd) {
+		if nonblocking(t, m.fd) {
 			t.Errorf("%s: a child that is the socket's only holder got it O_NONBLOCK", addrs[i].Name)
 		}
 	}
