@@ -79,7 +79,11 @@ func rootRun(ctx context.Context, opts *RootOptions) error {
 	defer early.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	adoptOrphans(ctx, opts.Config.Logger, true)
+	// Orphans are reaped until Run has stopped every child, not only until
+	// ctx ends: the last generation's stop waits for its process group.
+	reapCtx, stopReaping := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReaping()
+	adoptOrphans(reapCtx, opts.Config.Logger, true)
 	cfg, err := inheritFromSystemd(opts.Config)
 	if err != nil {
 		return err

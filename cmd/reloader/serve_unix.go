@@ -23,7 +23,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	// Before anything slow: a signal during start-up must not kill reloader.
 	early := notifyEarly(log, syscall.SIGHUP, syscall.SIGUSR2)
 	defer early.close()
-	reapCtx, stopReaping := context.WithCancel(ctx)
+	reapCtx, stopReaping := context.WithCancel(context.WithoutCancel(ctx)) // until serveRun returns
 	defer stopReaping()
 	adoptOrphans(reapCtx, log, false) // as PID 1 only
 	// reloader writes the pid file itself: tableflip's is mode 0600 and
