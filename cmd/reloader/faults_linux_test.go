@@ -182,7 +182,7 @@ func TestInFlightWorkSurvivesASwap(t *testing.T) {
 
 func TestWatchedRootRemovedAndBack(t *testing.T) {
 	t.Parallel()
-	s := startSession(t, "listenfd")
+	s := startCheapSession(t, "listenfd")
 	moved := s.dir + ".moved"
 	if err := os.Rename(s.dir, moved); err != nil {
 		t.Fatal(err)

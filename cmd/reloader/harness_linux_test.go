@@ -30,24 +30,27 @@ func newApp(t *testing.T, name string) string {
 	return dir
 }
 
-// buildServer builds testdata/servers/NAME (or examples/NAME) into a
-// binary and returns its path.
+// buildServer returns the path of a binary of testdata/servers/NAME (or
+// examples/NAME), built once per test binary (serverBins). Tests share it:
+// one that changes the file works on a copy.
 func buildServer(t *testing.T, name string) string {
 	t.Helper()
-	dir := writeApp(t, name)
-	bin := filepath.Join(dir, "bin", "server")
-	buildApp(t, dir, bin)
-	return bin
+	return serverBins.get(t, name)
 }
 
 // buildApp runs go build -o out in dir, settling go.mod and go.sum.
 func buildApp(t *testing.T, dir, out string) {
 	t.Helper()
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", out, ".")
-	cmd.Dir = dir
-	if b, err := cmd.CombinedOutput(); err != nil {
+	if b, err := goBuild(dir, out).CombinedOutput(); err != nil {
 		t.Fatalf("go build in %s: %v\n%s", dir, err, b)
 	}
+}
+
+// goBuild is the command that builds the module in dir into out.
+func goBuild(dir, out string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-mod=mod", "-o", out, ".")
+	cmd.Dir = dir
+	return cmd
 }
 
 // writeApp writes the module of newApp without building it.

@@ -13,13 +13,14 @@ import (
 	"time"
 )
 
-// startWithConfig writes .reloader.toml into a new "stock" app (listen and
-// command are added) and starts reloader there with no arguments.
+// startWithConfig writes .reloader.toml into a new "stock" app (listen is
+// added) and starts reloader there with only cheapBuild's flags: edits
+// build and swap without a compiler.
 func startWithConfig(t *testing.T, config string) *session {
 	t.Helper()
-	s := newSession(t, newApp(t, "stock"))
-	write(t, filepath.Join(s.dir, DefaultConfigFile), fmt.Sprintf("listen = [%q]\ncommand = [\"go\", \"run\", \".\"]\n%s", s.addr, config))
-	s.r = startReloader(t, s.dir)
+	s := newSession(t, writeApp(t, "stock"))
+	write(t, filepath.Join(s.dir, DefaultConfigFile), fmt.Sprintf("listen = [%q]\n%s", s.addr, config))
+	s.r = startReloader(t, s.dir, cheapBuild(t, "stock")...)
 	s.waitReady()
 	return s
 }

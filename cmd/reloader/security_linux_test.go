@@ -36,7 +36,7 @@ func TestHandoffVariablesDoNotLeak(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pre, post := filepath.Join(dir, "pre_build.env"), filepath.Join(dir, "post_swap.env")
-	s := startSession(t, "listenfd", "--pre-build", "env > "+pre, "--post-swap", "env > "+post)
+	s := startCheapSession(t, "listenfd", "--pre-build", "env > "+pre, "--post-swap", "env > "+post)
 	s.r.waitEvent(0, "hook_done", 30*time.Second)
 
 	body, err := get(s.url + "env")
@@ -66,13 +66,13 @@ func TestHandoffVariablesDoNotLeak(t *testing.T) {
 // one.
 func TestListCommandsRunWithoutAShell(t *testing.T) {
 	t.Parallel()
-	dir := newApp(t, "stock")
+	dir := writeApp(t, "stock")
 	write(t, filepath.Join(dir, ".reloader.toml"), `[hooks]
 pre_build = ["printf", "argv=%s|%s\\n", "$HOME;echo injected", "`+"`id`"+`"]
 post_swap = "echo shell=$0"
 `)
 	addr := freePort(t)
-	r := startReloader(t, dir, "-l", addr, "--", "go", "run", ".")
+	r := startReloader(t, dir, append([]string{"-l", addr}, cheapBuild(t, "stock")...)...)
 	r.waitLine(0, regexp.MustCompile(`^\[pre_build\] argv=\$HOME;echo injected\|`+"`id`"+`$`), 120*time.Second)
 	r.waitLine(0, regexp.MustCompile(`^\[post_swap\] shell=/bin/sh$`), 30*time.Second)
 	for _, line := range strings.Split(r.output(), "\n") {

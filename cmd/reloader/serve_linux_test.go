@@ -180,7 +180,7 @@ func TestSystemdSocketActivation(t *testing.T) {
 
 func TestServeSwapsWhenTheBinaryIsReplaced(t *testing.T) {
 	t.Parallel()
-	bin := buildServer(t, "stock")
+	bin := copyServer(t, "stock")
 	s := newSession(t, t.TempDir())
 	s.r = startReloader(t, s.dir, "serve", "-l", s.addr, "--ready-delay", "50ms", "--watch-binary", "--", bin)
 	s.waitReady()
