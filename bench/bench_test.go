@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// TestQuickRun runs every scenario in -quick mode (2 edits, 200 files, 20
+// TestQuickRun runs every scenario in -quick mode (1 edit, 200 files, 20
 // swaps, one small tree, no air) and checks that each reports the rows it
 // should. It asserts no timings.
 func TestQuickRun(t *testing.T) {

@@ -91,7 +91,7 @@ var reBuildTime = regexp.MustCompile(`\bevent=swapped\b.*\bbuild_time=(\S+)`)
 func swapScenario(ctx context.Context, e *env) (section, error) {
 	edits, steady := 20, 3*time.Second
 	if e.opts.Quick {
-		edits, steady = 2, 300*time.Millisecond
+		edits, steady = 1, 300*time.Millisecond
 	}
 	sec := section{
 		Name:  "swap",
