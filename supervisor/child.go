@@ -237,7 +237,7 @@ func (c *child) alive() bool {
 func (s *Supervisor) stop(c *child, drain bool) {
 	c.stopping.Store(true)
 	if drain {
-		if drained, left := s.srv.retire(c.handout, s.handoff.Load()); drained {
+		if drained, left := s.srv.retire(c.handout, c.pid, s.handoff.Load()); drained {
 			s.emit(QueueDrained{PID: c.pid, Left: left})
 		}
 	}

@@ -102,9 +102,9 @@ type Crashed struct {
 }
 
 // QueueDrained reports that an old child's steered accept queues were
-// emptied before its stop signal (in proxy mode: that every request sent to
-// it was answered). Left counts connections (requests) still queued when
-// the wait ran out.
+// emptied, and every request it accepted was read, before its stop signal
+// (in proxy mode: that every request sent to it was answered). Left counts
+// connections (requests) still queued or unread when the wait ran out.
 type QueueDrained struct {
 	PID  int
 	Left int
@@ -237,9 +237,9 @@ func (e Crashed) record() (slog.Level, string, []any) {
 }
 func (e QueueDrained) record() (slog.Level, string, []any) {
 	if e.Left > 0 {
-		return warn, "old accept queue not empty after the wait; sending stop signal", []any{"pid", e.PID, "queued", e.Left}
+		return warn, "old accept queue not empty or requests unread after the wait; sending stop signal", []any{"pid", e.PID, "queued", e.Left}
 	}
-	return info, "old accept queue empty; sending stop signal", []any{"pid", e.PID}
+	return info, "old accept queue empty and requests read; sending stop signal", []any{"pid", e.PID}
 }
 func (e Stopping) record() (slog.Level, string, []any) {
 	return info, "stopping child", []any{"pid", e.PID, "signal", e.Signal.String(), "timeout", e.Timeout}

@@ -37,9 +37,10 @@ type server interface {
 	promote(h *handout)
 	// retire prepares h's child for its stop signal. With all, every
 	// socket is retired: the sockets belong to another process now.
-	// drained reports whether a queue was waited for, and left what was
-	// still queued.
-	retire(h *handout, all bool) (drained bool, left int)
+	// pgid is the child's process group: a connection its processes
+	// accepted but have not read yet counts as queued. drained reports
+	// whether a queue was waited for, and left what was still queued.
+	retire(h *handout, pgid int, all bool) (drained bool, left int)
 	// release drops what h held, once its child is gone.
 	release(h *handout)
 	// handsOver reports whether the child is given the public addresses,
@@ -104,7 +105,7 @@ func (bare) addrs() []Address                                              { ret
 func (bare) handout(context.Context) (*handout, error)                     { return &handout{}, nil }
 func (bare) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
 func (bare) promote(*handout)                                              {}
-func (bare) retire(*handout, bool) (bool, int)                             { return false, 0 }
+func (bare) retire(*handout, int, bool) (bool, int)                        { return false, 0 }
 func (bare) release(*handout)                                              {}
 func (bare) handsOver() bool                                               { return false }
 func (bare) serving() []ServingSocket                                      { return nil }
@@ -131,7 +132,7 @@ func (s shared) handout(ctx context.Context) (*handout, error) {
 
 func (shared) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
 func (s shared) promote(h *handout)                                          { s.g.Promote(h.socks) }
-func (shared) retire(*handout, bool) (bool, int)                             { return false, 0 }
+func (shared) retire(*handout, int, bool) (bool, int)                        { return false, 0 }
 func (shared) handsOver() bool                                               { return true }
 func (s shared) serving() []ServingSocket                                    { return s.g.Serving() }
 func (s shared) releaseInherited()                                           { s.g.ReleaseInherited() }
@@ -150,4 +151,6 @@ func (s shared) release(h *handout) {
 // stop signal, it waits until nothing is queued on that child's sockets.
 type steered struct{ shared }
 
-func (s steered) retire(h *handout, all bool) (bool, int) { return s.g.DrainQueues(h.socks, all) }
+func (s steered) retire(h *handout, pgid int, all bool) (bool, int) {
+	return s.g.DrainQueues(h.socks, pgid, all)
+}

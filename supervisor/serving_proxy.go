@@ -47,7 +47,7 @@ func (ps proxyServer) promote(h *handout) { ps.p.switchTo(h.proxied) }
 // retire: new requests already go to the promoted child. Before this
 // one's stop signal, wait (up to proxy.hold) until it has answered every
 // request sent to it, then close the idle connections to it.
-func (ps proxyServer) retire(h *handout, _ bool) (bool, int) {
+func (ps proxyServer) retire(h *handout, _ int, _ bool) (bool, int) {
 	if h.proxied == nil {
 		return false, 0
 	}

@@ -97,6 +97,21 @@ func TestSharedSocketSlowStartAcceptsEarly(t *testing.T) {
 	t.Logf("steering off: %d connections accepted before READY=1", n)
 }
 
+// A server slow to read what it accepted (300ms per connection, a slow TLS
+// handshake) still loses nothing: the stop signal waits until the old
+// child has read every request it accepted. With only the 50ms grace, the
+// requests it accepted last were read after Shutdown began and closed
+// unanswered (golang/go#65802).
+func TestSteeringWaitsForAcceptedRequests(t *testing.T) {
+	t.Parallel()
+	s := startBinSession(t, "stock", []string{"STOCK_CONN_DELAY=300ms"})
+	res := s.hups(3)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests with a 300ms first read: %v", res)
+	}
+	s.shutdown()
+}
+
 // A server that never sends READY=1 (and links no sender) is taken as
 // ready after ready_delay; no request fails across its swaps.
 func TestReadinessWithoutNotify(t *testing.T) {

@@ -57,3 +57,20 @@ func parseStat(s string) (Stat, error) {
 	st.Start = time.Duration(ticks) * (time.Second / clockTicks)
 	return st, nil
 }
+
+// GroupMembers returns the pids of the processes in process group pgid,
+// read from /proc; none when the group is gone.
+func GroupMembers(pgid int) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := ReadStat(pid); err == nil && st.PGID == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

@@ -29,8 +29,11 @@ type Entry struct {
 	// UID is the user that owns the socket.
 	UID int
 	// Inode identifies the socket; 0 when no file refers to it any more
-	// (a TIME_WAIT socket, say).
+	// (a TIME_WAIT socket, say, or a connection still in an accept queue).
 	Inode uint64
+	// RxQueue is the number of received bytes the owner has not read yet
+	// (for a listener, the connections in its accept queue).
+	RxQueue int
 }
 
 // Read parses Dir/network and, where the kernel has IPv6, Dir/network6,
@@ -104,7 +107,12 @@ func parse(r io.Reader, port uint16) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inode %q: %w", f[9], err)
 		}
-		out = append(out, Entry{Local: local, Remote: remote, State: State(state), UID: uid, Inode: inode})
+		_, rxHex, _ := strings.Cut(f[4], ":") // tx_queue:rx_queue
+		rx, err := strconv.ParseUint(rxHex, 16, 32)
+		if err != nil {
+			return nil, fmt.Errorf("rx_queue %q: %w", f[4], err)
+		}
+		out = append(out, Entry{Local: local, Remote: remote, State: State(state), UID: uid, Inode: inode, RxQueue: int(rx)})
 	}
 	return out, sc.Err()
 }

@@ -26,12 +26,13 @@ func TestParseProcNet(t *testing.T) {
 	table := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
 		"   0: " + lo + ":1F90 " + any4 + ":0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0\n" +
 		"   1: " + lo + ":1F90 " + lo + ":D2F0 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0\n" +
+		"   3: " + lo + ":1F90 " + lo + ":D2F2 01 00000000:0000004E 00:00000000 00000000  1000        0 4444 1 0 20 4 30 10 -1\n" +
 		"   2: " + lo + ":1F91 " + any4 + ":0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0 100 0 0 10 0\n"
 	es, err := Parse(strings.NewReader(table), 8080)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 2 {
+	if len(es) != 3 {
 		t.Fatalf("entries = %+v", es)
 	}
 	if e := es[0]; e.Local.String() != "127.0.0.1:8080" || e.State.String() != "LISTEN" || e.UID != 1000 || e.Inode != 4242 {
@@ -39,6 +40,9 @@ func TestParseProcNet(t *testing.T) {
 	}
 	if e := es[1]; e.State.String() != "TIME_WAIT" || e.Inode != 0 || e.Remote.String() != "127.0.0.1:54000" {
 		t.Errorf("time_wait entry = %+v", e)
+	}
+	if e := es[2]; e.State != StateEstablished || e.RxQueue != 78 || e.Inode != 4444 {
+		t.Errorf("established entry with 78 unread bytes = %+v", e)
 	}
 	ap, err := ParseAddr(kernelHex(v6) + ":0050")
 	if err != nil || ap.String() != "[::1]:80" {

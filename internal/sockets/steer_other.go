@@ -18,3 +18,7 @@ func listenersOn(addr string) (int, error) { return 0, errNoSteering }
 
 // stopListening does nothing: sockets are steered only on Linux.
 func stopListening(fd int) error { return nil }
+
+func unreadConns([]int, []uint16) (int, error) { return 0, errNoSteering }
+
+func groupPids(int) []int { return nil }

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"context"
+	"net"
 	"time"
 )
 
@@ -94,12 +95,14 @@ func (s *Set) steerLocked(g *group) {
 }
 
 // DrainQueues waits until the accept queues of the old child's steered
-// sockets ms are empty, with a bound and a grace on either side, so that
-// the stop signal finds no connection it would drop. With all, serving
-// sockets count as old too (their connections are steered elsewhere by
-// another process). steered is false when no socket of ms is steered and
-// old; left is the queue length left (0 when drained).
-func (s *Set) DrainQueues(ms []*Member, all bool) (steered bool, left int) {
+// sockets ms are empty and until the processes of the child's group pgid
+// have read every request they accepted on them, with a bound and a grace
+// on either side, so that the stop signal finds no connection it would
+// drop. With all, serving sockets count as old too (their connections are
+// steered elsewhere by another process). steered is false when no socket
+// of ms is steered and old; left is the number of connections still queued
+// or unread when the bound ran out (0 when drained).
+func (s *Set) DrainQueues(ms []*Member, pgid int, all bool) (steered bool, left int) {
 	s.mu.Lock()
 	var old []*Member
 	for i, g := range s.gs {
@@ -111,7 +114,16 @@ func (s *Set) DrainQueues(ms []*Member, all bool) (steered bool, left int) {
 	if len(old) == 0 {
 		return false, 0
 	}
+	var ports []uint16
+	for _, m := range old {
+		if ln, ok := m.ln.(net.Listener); ok {
+			if a, ok := ln.Addr().(*net.TCPAddr); ok {
+				ports = append(ports, uint16(a.Port))
+			}
+		}
+	}
 	time.Sleep(steerGrace)
+	pids := groupPids(pgid)
 	deadline := time.Now().Add(queueWait)
 	for {
 		left = 0
@@ -121,6 +133,13 @@ func (s *Set) DrainQueues(ms []*Member, all bool) (steered bool, left int) {
 				s.log.Debug("accept queue length unknown", "err", err)
 			}
 			left += n
+		}
+		if left == 0 {
+			n, err := unreadConns(pids, ports)
+			if err != nil {
+				s.log.Debug("unread connections unknown", "err", err)
+			}
+			left = n
 		}
 		if left == 0 || time.Now().After(deadline) {
 			break

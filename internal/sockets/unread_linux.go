@@ -1,0 +1,64 @@
+//go:build linux
+
+package sockets
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/reloader-dev/reloader/internal/proc"
+	"github.com/reloader-dev/reloader/internal/procnet"
+)
+
+// unreadConns counts the established TCP connections on ports that the
+// processes pids hold and whose received bytes they have not read yet: a
+// request accepted but not read. net/http closes such a connection
+// unanswered if it reads the request after Shutdown began
+// (golang/go#65802), so the stop signal waits for them.
+func unreadConns(pids []int, ports []uint16) (int, error) {
+	held := socketInodes(pids)
+	if len(held) == 0 {
+		return 0, nil
+	}
+	n := 0
+	for _, p := range ports {
+		es, err := procnet.Read("tcp", p)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range es {
+			if e.State == procnet.StateEstablished && e.RxQueue > 0 && held[e.Inode] {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// groupPids returns the processes of group pgid.
+func groupPids(pgid int) []int { return proc.GroupMembers(pgid) }
+
+// socketInodes returns the inodes of the sockets the processes pids have
+// open.
+func socketInodes(pids []int) map[uint64]bool {
+	held := map[uint64]bool{}
+	for _, pid := range pids {
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+		fds, _ := os.ReadDir(dir)
+		for _, fd := range fds {
+			link, err := os.Readlink(dir + "/" + fd.Name())
+			if err != nil {
+				continue
+			}
+			inode, ok := strings.CutPrefix(link, "socket:[")
+			if !ok {
+				continue
+			}
+			if v, err := strconv.ParseUint(strings.TrimSuffix(inode, "]"), 10, 64); err == nil {
+				held[v] = true
+			}
+		}
+	}
+	return held
+}
