@@ -3,8 +3,11 @@ package sockets
 import (
 	"context"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -47,4 +50,78 @@ func TestUnixSocketsStayShared(t *testing.T) {
 	if len(g.gs[0].members) != 1 {
 		t.Errorf("after release the tcp group has %d members, want 1", len(g.gs[0].members))
 	}
+}
+
+// Releasing an old socket while the serving one is last in the kernel's
+// group must not let a connection land on another socket: the kernel moves
+// the last socket into the freed slot, and until the program is attached
+// again its index would point past the end (hash fallback).
+func TestReleaseKeepsSteeringExact(t *testing.T) {
+	t.Parallel()
+	for run := range 10 {
+		if n := releaseUnderLoad(t); n != 0 {
+			t.Fatalf("run %d: %d connections landed on an idle socket while another left the group, want 0", run, n)
+		}
+	}
+}
+
+// releaseUnderLoad lays out a group [first, idle, serving], releases first
+// while clients connect, and returns how many connections the idle socket,
+// which was never steered to, received.
+func releaseUnderLoad(t *testing.T) int {
+	g, err := Open(context.Background(), nil, []Address{{Name: "web", Network: "tcp", Addr: "127.0.0.1:0"}}, ListenOptions{}, true, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	var gens [][]*Member
+	for range 3 {
+		ms, err := g.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		gens = append(gens, ms)
+	}
+	g.Promote(gens[2])
+	// Acquire handed the socket over in blocking mode, as to a child;
+	// the test's acceptor uses Go's poller on it.
+	if err := syscall.SetNonblock(gens[2][0].fd, true); err != nil {
+		t.Fatal(err)
+	}
+	serving := gens[2][0].ln.(net.Listener)
+	go func() { // the serving child
+		for {
+			c, err := serving.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	stop := make(chan struct{})
+	var dialers sync.WaitGroup
+	for range 4 {
+		dialers.Add(1)
+		go func() {
+			defer dialers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if c, err := net.Dial("tcp", g.Addrs()[0].Addr); err == nil {
+					c.Close()
+				}
+			}
+		}()
+	}
+	g.Release(gens[0])
+	close(stop)
+	dialers.Wait()
+	n, err := acceptQueueLen(gens[1][0].fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

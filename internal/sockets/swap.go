@@ -14,6 +14,10 @@ const (
 	steerGrace = 50 * time.Millisecond
 	// queueWait bounds the wait for the old socket's accept queue to empty.
 	queueWait = 2 * time.Second
+	// queuePoll is how often the queues and the unread requests are
+	// counted: reading /proc/net/tcp under load costs CPU the old child
+	// needs to drain.
+	queuePoll = 5 * time.Millisecond
 )
 
 // Acquire picks the sockets of a new child, one per address in fd order.
@@ -37,7 +41,13 @@ func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
 		m := g.serving
 		if g.steer && m.users > 0 {
 			if p := parked(g); p != nil {
-				// A kept socket in the group, idle since it was retired.
+				// A kept socket in the group, idle since it was
+				// retired, or a spare that never served.
+				if !p.keep {
+					if err := setBlocking(p.fd); err != nil {
+						s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
+					}
+				}
 				p.users++
 				out = append(out, p)
 				continue
@@ -144,7 +154,7 @@ func (s *Set) DrainQueues(ms []*Member, pgid int, all bool) (steered bool, left 
 		if left == 0 || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(queuePoll)
 	}
 	time.Sleep(steerGrace)
 	return true, left
@@ -176,11 +186,11 @@ func (s *Set) releaseOne(i int, m *Member) {
 	s.removeLocked(g, m)
 }
 
-// parked returns a kept member of g that no child uses and that does not
-// serve, or nil.
+// parked returns a member of g that no child uses and that does not serve
+// (a kept socket, or a spare), or nil.
 func parked(g *group) *Member {
 	for _, m := range g.members {
-		if m != nil && m.keep && m.users == 0 && m != g.serving {
+		if m != nil && m.users == 0 && m != g.serving {
 			return m
 		}
 	}
@@ -200,6 +210,16 @@ func (s *Set) removeLocked(g *group, m *Member) {
 		return
 	}
 	if g.steer {
+		// The kernel moves the group's last socket into m's slot. Were
+		// that the serving socket, the program would return an index past
+		// the end until it is attached again, and the kernel would spread
+		// new connections by hash over the whole group, onto sockets
+		// whose children are stopping. A spare joins at the end first and
+		// takes m's slot instead; the next generation gets it.
+		s.checkMembersLocked(g)
+		if g.members[len(g.members)-1] == g.serving {
+			s.addSpareLocked(g)
+		}
 		if err := stopListening(m.fd); err != nil {
 			s.log.Debug("shutdown of a retired socket", "addr", g.Addr, "err", err)
 		}
@@ -217,6 +237,17 @@ func (s *Set) removeLocked(g *group, m *Member) {
 		s.checkMembersLocked(g)
 		s.steerLocked(g)
 	}
+}
+
+// addSpareLocked adds an idle socket at the end of g's group: steering
+// keeps it from receiving anything until a generation is given it.
+func (s *Set) addSpareLocked(g *group) {
+	ln, fd, _, err := listenFD(context.Background(), g.Address, g.opts)
+	if err != nil {
+		s.log.Debug("no spare socket; connections may land on a stopping child's socket while one leaves the group", "addr", g.Addr, "err", err)
+		return
+	}
+	g.members = append(g.members, &Member{ln: ln, fd: fd})
 }
 
 // checkMembersLocked compares the kernel's count of listeners on the
