@@ -247,3 +247,23 @@ func (s *Set) Close() {
 		g.members = nil
 	}
 }
+
+// Held returns the number of sockets the Set holds: serving, in use by a
+// child, parked or spare. Each costs two fds (the listener and the copy
+// handed to children).
+func (s *Set) Held() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.gs {
+		for _, m := range g.members {
+			if m != nil {
+				n++
+			}
+		}
+	}
+	return n
+}

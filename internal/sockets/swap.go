@@ -3,6 +3,7 @@ package sockets
 import (
 	"context"
 	"net"
+	"slices"
 	"time"
 )
 
@@ -236,6 +237,30 @@ func (s *Set) removeLocked(g *group, m *Member) {
 	if g.steer {
 		s.checkMembersLocked(g)
 		s.steerLocked(g)
+		s.pruneSparesLocked(g)
+	}
+}
+
+// pruneSparesLocked closes the spares of g that are no longer needed, where
+// taking one out of the group moves no serving socket: the spare is last,
+// or the serving socket is not. Overlapping drains can add several spares;
+// this keeps the group from growing.
+func (s *Set) pruneSparesLocked(g *group) {
+	for {
+		last := len(g.members) - 1
+		j := slices.IndexFunc(g.members, func(m *Member) bool {
+			return m != nil && m.users == 0 && !m.keep && m != g.serving
+		})
+		if j < 0 || (j != last && g.members[last] == g.serving) {
+			return
+		}
+		m := g.members[j]
+		if err := stopListening(m.fd); err != nil {
+			s.log.Debug("shutdown of a spare socket", "addr", g.Addr, "err", err)
+		}
+		g.members[j] = g.members[last]
+		g.members = g.members[:last]
+		m.close()
 	}
 }
 
