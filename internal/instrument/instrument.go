@@ -43,10 +43,11 @@ type overlay struct {
 // Overlay writes the generated file into buildDir (as Write) and, beside
 // it, the -overlay JSON that adds it to the package in pkgDir as FileName,
 // and returns the JSON's path and the path the file takes in pkgDir (to
-// append to a build that names its .go files). It fails if pkgDir is not
-// a directory or already has a FileName of its own. Nothing in pkgDir is
-// written.
-func Overlay(buildDir, pkgDir string) (overlayJSON, pkgFile string, err error) {
+// append to a build that names its .go files). base, if not "", is the
+// user's own overlay file, whose replacements are kept. It fails if pkgDir
+// is not a directory or already has a FileName of its own. Nothing in
+// pkgDir is written.
+func Overlay(buildDir, pkgDir, base string) (overlayJSON, pkgFile string, err error) {
 	pkgDir, err = filepath.Abs(pkgDir)
 	if err != nil {
 		return "", "", fmt.Errorf("instrument: package dir %s: %w", pkgDir, err)
@@ -66,7 +67,21 @@ func Overlay(buildDir, pkgDir string) (overlayJSON, pkgFile string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	b, err := json.Marshal(overlay{Replace: map[string]string{pkgFile: file}})
+	o := overlay{Replace: map[string]string{}}
+	if base != "" {
+		b, err := os.ReadFile(base)
+		if err != nil {
+			return "", "", fmt.Errorf("instrument: -overlay: %w", err)
+		}
+		if err := json.Unmarshal(b, &o); err != nil {
+			return "", "", fmt.Errorf("instrument: -overlay %s: %w", base, err)
+		}
+		if o.Replace == nil {
+			o.Replace = map[string]string{}
+		}
+	}
+	o.Replace[pkgFile] = file
+	b, err := json.Marshal(o)
 	if err != nil {
 		return "", "", fmt.Errorf("instrument: overlay: %w", err)
 	}
