@@ -60,13 +60,13 @@ type builtApp struct {
 	dir, plain, hooked string
 }
 
-// buildApp writes the app into a temp module and builds it twice, as
+// buildApp writes main.go = src into a temp module and builds it twice, as
 // reloader would build a `go run .` command with and without
 // instrumentation, logging both build times.
-func buildApp(t *testing.T) builtApp {
+func buildApp(t *testing.T, src string) builtApp {
 	t.Helper()
 	dir := t.TempDir()
-	for name, src := range map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", "main.go": appSource} {
+	for name, src := range map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", "main.go": src} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +247,7 @@ func outgoing(t *testing.T) (string, <-chan struct{}) {
 
 func TestHookOnRealApp(t *testing.T) {
 	t.Parallel()
-	app := buildApp(t)
+	app := buildApp(t, appSource)
 
 	t.Run("ok", func(t *testing.T) {
 		t.Parallel()
