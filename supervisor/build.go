@@ -29,46 +29,57 @@ func (s *Supervisor) hasBuildStep() bool {
 	return s.isGoRun || len(s.cfg.Build) > 0 || len(s.cfg.PreBuild) > 0
 }
 
-// prepare runs the build step of generation gen, if any, and returns the
-// argv to start and the built binary to remove when the child is gone ("" if
-// none).
-func (s *Supervisor) prepare(ctx context.Context, gen int, change string) (argv []string, binary string, err error) {
-	argv = s.cfg.Command
+// built is what the build step of a generation produced.
+type built struct {
+	argv   []string // what to start
+	binary string   // the built binary to remove when the child is gone; "" if none
+	// instrumented is set when the binary carries reloader's hook file, so
+	// its child may be given RELOADER_LISTEN.
+	instrumented bool
+}
+
+// prepare runs the build step of generation gen, if any, and returns what
+// to start.
+func (s *Supervisor) prepare(ctx context.Context, gen int, change string) (built, error) {
+	b := built{argv: s.cfg.Command}
 	if !s.hasBuildStep() {
-		return argv, "", nil
+		return b, nil
 	}
 	s.emit(Building{Gen: gen, Change: change})
 	if len(s.cfg.PreBuild) > 0 {
 		if err := s.runCommand(ctx, hookPreBuild, s.cfg.PreBuild); err != nil {
 			if ctx.Err() != nil {
-				return nil, "", ctx.Err()
+				return built{}, ctx.Err()
 			}
-			return nil, "", &BuildError{Cmd: s.cfg.PreBuild, Err: fmt.Errorf("hooks.%w", err)}
+			return built{}, &BuildError{Cmd: s.cfg.PreBuild, Err: fmt.Errorf("hooks.%w", err)}
 		}
 	}
 	switch {
 	case s.isGoRun:
-		out, err := s.build(ctx, gen)
+		out, instrumented, err := s.build(ctx, gen)
 		if err != nil {
-			return nil, "", err
+			return built{}, err
 		}
 		if s.cfg.BuildOutput == "" {
-			binary = out
+			b.binary = out
 		}
-		argv = append([]string{out}, s.gorun.Args...)
+		b.argv = append([]string{out}, s.gorun.Args...)
+		b.instrumented = instrumented
 	case len(s.cfg.Build) > 0:
 		if err := s.buildCommand(ctx); err != nil {
-			return nil, "", err
+			return built{}, err
 		}
 	}
-	return argv, binary, nil
+	return b, nil
 }
 
 // build compiles generation gen of the go run target into a fresh path (or
 // BuildOutput), so the binary a running child uses is never overwritten in
 // place. It kills the whole build process group when ctx is cancelled.
-func (s *Supervisor) build(ctx context.Context, gen int) (string, error) {
-	out := s.cfg.BuildOutput
+// With instrumentation on, it builds with the hook file first, and builds
+// once more without it if that fails (see buildInstrumented).
+func (s *Supervisor) build(ctx context.Context, gen int) (out string, instrumented bool, err error) {
+	out = s.cfg.BuildOutput
 	if out == "" {
 		out = filepath.Join(s.buildDir, "app-"+strconv.Itoa(gen))
 	} else if !filepath.IsAbs(out) {
@@ -76,8 +87,11 @@ func (s *Supervisor) build(ctx context.Context, gen int) (string, error) {
 	}
 	g := s.gorun
 	g.Flags = append(append([]string{}, g.Flags...), s.cfg.BuildFlags...)
-	argv := g.BuildArgs(out, s.cfg.Debug)
-	return out, s.runCommand(ctx, buildStep, argv)
+	if s.instrumenting() {
+		instrumented, err = s.buildInstrumented(ctx, g, out)
+		return out, instrumented, err
+	}
+	return out, false, s.runCommand(ctx, buildStep, g.BuildArgs(out, s.cfg.Debug))
 }
 
 // buildCommand runs the configured build command.
@@ -94,15 +108,7 @@ func (s *Supervisor) checkBuildTarget() error {
 	if !s.isGoRun {
 		return nil
 	}
-	dir := s.dir
-	for i, f := range s.gorun.Flags {
-		if name, v, ok := strings.Cut(strings.TrimLeft(f, "-"), "="); name == "C" {
-			if !ok && i+1 < len(s.gorun.Flags) {
-				v = s.gorun.Flags[i+1]
-			}
-			dir = filepath.Join(dir, v)
-		}
-	}
+	dir := s.buildRoot()
 	for _, pkg := range s.gorun.Pkg {
 		if !strings.HasSuffix(pkg, ".go") && !isLocalPath(pkg) {
 			continue // an import path: go build reports it
@@ -116,6 +122,21 @@ func (s *Supervisor) checkBuildTarget() error {
 		}
 	}
 	return nil
+}
+
+// buildRoot is the directory the go command builds in: Dir, changed by a
+// -C flag of the go run command.
+func (s *Supervisor) buildRoot() string {
+	dir := s.dir
+	for i, f := range s.gorun.Flags {
+		if name, v, ok := strings.Cut(strings.TrimLeft(f, "-"), "="); name == "C" {
+			if !ok && i+1 < len(s.gorun.Flags) {
+				v = s.gorun.Flags[i+1]
+			}
+			dir = filepath.Join(dir, v)
+		}
+	}
+	return dir
 }
 
 func isLocalPath(p string) bool {

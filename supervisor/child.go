@@ -32,8 +32,11 @@ type child struct {
 	notify  *sdnotify.Socket
 	binary  string   // built binary to remove when the child is gone; "" if none
 	handout *handout // what the server gave it
-	exe     string   // the app's executable
-	pipes   *childPipes
+	// instrumented is set when the binary carries reloader's hook file
+	// (Config.Instrument): only then may the child get RELOADER_LISTEN.
+	instrumented bool
+	exe          string // the app's executable
+	pipes        *childPipes
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool
 	started   time.Time
@@ -52,7 +55,7 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv, generationEnv,
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv, generationEnv, listenEnvVar,
 			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
@@ -61,10 +64,12 @@ func childEnv(base []string) []string {
 	return out
 }
 
-// startChild starts generation gen of argv with what the server hands out
-// and a fresh notify socket. Where fds are inherited, it starts the exec
-// shim, which sets LISTEN_PID to the child's own pid and execs argv.
-func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, binary string) (*child, error) {
+// startChild starts generation gen of b with what the server hands out
+// and a fresh notify socket (and, for an instrumented binary, what
+// listenEnv gives it). Where fds are inherited, it starts the exec shim,
+// which sets LISTEN_PID to the child's own pid and execs b.argv.
+func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, error) {
+	argv := b.argv
 	h, err := s.srv.handout(ctx)
 	if err != nil {
 		return nil, err
@@ -74,12 +79,17 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.srv.release(h)
 		return nil, err
 	}
+	// pid, proc, pipes and started are set once it runs.
+	c := &child{gen: gen, notify: ns, binary: b.binary, instrumented: b.instrumented, handout: h, exe: s.resolve(argv[0]), done: make(chan struct{})}
 	// One entry per key: run.env beats reloader's own environment, and
 	// what reloader sets for the app beats both.
 	own := append([]string(nil), h.env...)
 	own = append(own, s.generationMarker(gen))
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
+	}
+	if c.instrumented {
+		own = append(own, s.listenEnv(gen, c)...)
 	}
 	var shim *proc.Shim
 	if proc.InheritFDs {
@@ -103,7 +113,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
+	c.pipes, c.pid, c.proc, c.started = pipes, p.Pid, p, time.Now()
 	pipes.started(func(line []byte) {
 		if bytes.Contains(line, []byte("address already in use")) {
 			c.addrInUse.Store(true)

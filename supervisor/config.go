@@ -179,6 +179,15 @@ type Config struct {
 	// Debug keeps DWARF in builds for delve. By default builds link the way
 	// `go run` does, without it.
 	Debug bool
+	// Instrument adds reloader's hook file (internal/instrument) to the
+	// main package when it builds a `go run` Command on Linux, through
+	// `go build -overlay` (the source tree is never written) and
+	// -ldflags=-checklinkname=0. An instrumented app's own net.Listen can
+	// then take the socket reloader holds for its address. If the
+	// instrumented build fails, the app is built once more without it and
+	// InstrumentFailed says why. false (the zero value) builds exactly what
+	// the flags say; DefaultConfig sets true.
+	Instrument bool
 	// BuildDir holds built binaries. "" means a private temporary directory,
 	// removed on exit.
 	BuildDir string

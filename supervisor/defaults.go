@@ -37,8 +37,9 @@ const (
 )
 
 // DefaultConfig returns a Config with every default filled: the Default*
-// values, the watcher's default extensions, and false for every switch
-// (no watching, no proxy, steering on where available). Set Command and
+// values, the watcher's default extensions, Instrument on, and false for
+// every other switch (no watching, no proxy, steering on where available).
+// Set Command and
 // what else you need:
 //
 //	cfg := supervisor.DefaultConfig()
@@ -62,5 +63,6 @@ func DefaultConfig() Config {
 		Debounce:        DefaultDebounce,
 		MaxWait:         DefaultMaxWait,
 		PollInterval:    DefaultPollInterval,
+		Instrument:      true,
 	}
 }

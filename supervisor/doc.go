@@ -11,6 +11,10 @@
 //     command (or the configured build command). A change that arrives
 //     during the build cancels it and builds again. A failed build emits
 //     BuildFailed with the compiler's output; the old child keeps serving.
+//     On Linux, with Config.Instrument, the go build adds reloader's hook
+//     file to the main package through -overlay (internal/instrument; the
+//     source tree is never written); if that build fails where a plain one
+//     succeeds, InstrumentFailed is emitted and the run builds plainly.
 //  2. Start. The child is started in its own process group with what the
 //     server hands out: the sockets at fds 3, 4, ... with LISTEN_FDS,
 //     LISTEN_PID (set by the exec shim) and LISTEN_FDNAMES, a private

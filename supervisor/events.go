@@ -60,6 +60,14 @@ type BuildFailed struct {
 	ServingPID int // 0 if no child serves
 }
 
+// InstrumentFailed reports that a build with reloader's hook file failed
+// where the same build without it succeeded: the app runs without it, and
+// later builds of the run leave it out.
+type InstrumentFailed struct {
+	Err    error
+	Output string // the first line of the failed build's output; "" if none
+}
+
 // ChildStarted reports that generation Gen's process started.
 type ChildStarted struct{ Gen, PID int }
 
@@ -157,23 +165,24 @@ type StaleKilled struct {
 // Stopped reports that Run stopped every child and released its sockets.
 type Stopped struct{}
 
-func (Listening) Name() string      { return "listening" }
-func (Watching) Name() string       { return "watching" }
-func (WatchFailed) Name() string    { return "watch_failed" }
-func (RootRemoved) Name() string    { return "root_removed" }
-func (RootBack) Name() string       { return "root_back" }
-func (Building) Name() string       { return "building" }
-func (BuildRestarted) Name() string { return "build_restarted" }
-func (BuildFailed) Name() string    { return "build_failed" }
-func (ChildStarted) Name() string   { return "child_started" }
-func (ChildReady) Name() string     { return "child_ready" }
-func (StartFailed) Name() string    { return "start_failed" }
-func (Swapped) Name() string        { return "swapped" }
-func (Crashed) Name() string        { return "crashed" }
-func (QueueDrained) Name() string   { return "queue_drained" }
-func (Stopping) Name() string       { return "stopping" }
-func (Killed) Name() string         { return "killed" }
-func (ChildExited) Name() string    { return "child_exited" }
+func (Listening) Name() string        { return "listening" }
+func (Watching) Name() string         { return "watching" }
+func (WatchFailed) Name() string      { return "watch_failed" }
+func (RootRemoved) Name() string      { return "root_removed" }
+func (RootBack) Name() string         { return "root_back" }
+func (Building) Name() string         { return "building" }
+func (BuildRestarted) Name() string   { return "build_restarted" }
+func (BuildFailed) Name() string      { return "build_failed" }
+func (InstrumentFailed) Name() string { return "instrument_failed" }
+func (ChildStarted) Name() string     { return "child_started" }
+func (ChildReady) Name() string       { return "child_ready" }
+func (StartFailed) Name() string      { return "start_failed" }
+func (Swapped) Name() string          { return "swapped" }
+func (Crashed) Name() string          { return "crashed" }
+func (QueueDrained) Name() string     { return "queue_drained" }
+func (Stopping) Name() string         { return "stopping" }
+func (Killed) Name() string           { return "killed" }
+func (ChildExited) Name() string      { return "child_exited" }
 func (e HookDone) Name() string {
 	if e.Err != nil {
 		return "hook_failed"
@@ -215,6 +224,9 @@ func (e BuildRestarted) record() (slog.Level, string, []any) {
 }
 func (e BuildFailed) record() (slog.Level, string, []any) {
 	return fail, "build failed; still serving the previous child", []any{"pid", e.ServingPID, "gen", e.Gen, "err", e.Err, "build_time", ms(e.BuildTime)}
+}
+func (e InstrumentFailed) record() (slog.Level, string, []any) {
+	return warn, "the build with reloader's hook file failed; built without it, so the app binds its own ports (set build.instrument = false to skip the attempt)", []any{"err", e.Err, "output", e.Output}
 }
 func (e ChildStarted) record() (slog.Level, string, []any) {
 	return info, "child started", []any{"pid", e.PID, "gen", e.Gen}

@@ -58,3 +58,21 @@ func TestBuildArgsLinkLikeGoRun(t *testing.T) {
 		t.Errorf("debug BuildArgs strips DWARF: %q", got)
 	}
 }
+
+func TestWithLDFlagsKeepsTheUsers(t *testing.T) {
+	for _, tt := range []struct {
+		argv  string
+		debug bool
+		want  string
+	}{
+		{"go run -tags dev -ldflags -X=main.v=1 ./cmd/api", false, "go build -tags dev -ldflags=-X=main.v=1 -checklinkname=0 -s -w -buildvcs=false -o /tmp/out ./cmd/api"},
+		{"go run -ldflags=-X=main.v=1 -race .", true, "go build -race -ldflags=-X=main.v=1 -checklinkname=0 -buildvcs=false -o /tmp/out ."},
+		{"go run .", false, "go build -ldflags=-checklinkname=0 -s -w -buildvcs=false -o /tmp/out ."},
+		{"go run .", true, "go build -ldflags=-checklinkname=0 -buildvcs=false -o /tmp/out ."},
+	} {
+		g, _, _ := ParseGoRun(strings.Fields(tt.argv))
+		if got := strings.Join(g.withLDFlags("-checklinkname=0").BuildArgs("/tmp/out", tt.debug), " "); got != tt.want {
+			t.Errorf("%q debug=%v:\n got %q\nwant %q", tt.argv, tt.debug, got, tt.want)
+		}
+	}
+}

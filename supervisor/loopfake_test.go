@@ -34,24 +34,24 @@ func newFakeGens() *fakeGens {
 	}
 }
 
-func (f *fakeGens) prepare(ctx context.Context, gen int, change string) ([]string, string, error) {
+func (f *fakeGens) prepare(ctx context.Context, gen int, change string) (built, error) {
 	select {
 	case <-time.After(f.buildTime):
 	case <-ctx.Done():
 		f.mu.Lock()
 		f.cancelled = append(f.cancelled, gen)
 		f.mu.Unlock()
-		return nil, "", ctx.Err()
+		return built{}, ctx.Err()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.badBuild[gen] {
-		return nil, "", &BuildError{Err: fmt.Errorf("gen %d does not compile", gen)}
+		return built{}, &BuildError{Err: fmt.Errorf("gen %d does not compile", gen)}
 	}
-	return []string{"app"}, "", nil
+	return built{argv: []string{"app"}}, nil
 }
 
-func (f *fakeGens) startChild(_ context.Context, gen int, _ []string, _ string) (*child, error) {
+func (f *fakeGens) startChild(_ context.Context, gen int, _ built) (*child, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := &child{gen: gen, pid: 1000 + gen, started: time.Now(), done: make(chan struct{})}

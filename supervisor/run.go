@@ -13,11 +13,11 @@ import (
 // decides when each step happens; generations does it. *Supervisor is the
 // real one; the run loop's tests use a fake under testing/synctest.
 type generations interface {
-	// prepare runs the build step of generation gen and returns the argv
-	// to start and the built binary to remove once the child is gone.
-	prepare(ctx context.Context, gen int, change string) (argv []string, binary string, err error)
-	// startChild starts generation gen with what the server hands out.
-	startChild(ctx context.Context, gen int, argv []string, binary string) (*child, error)
+	// prepare runs the build step of generation gen and returns what to
+	// start.
+	prepare(ctx context.Context, gen int, change string) (built, error)
+	// startChild starts generation gen of b with what the server hands out.
+	startChild(ctx context.Context, gen int, b built) (*child, error)
 	// waitReady returns once c is ready, saying which rule decided.
 	waitReady(ctx context.Context, c *child) (via string, err error)
 	// stop ends c gracefully; with drain, its queues are emptied first.
@@ -50,8 +50,7 @@ type attempt struct {
 
 // step is the outcome of one phase of an attempt.
 type step struct {
-	argv    []string
-	binary  string
+	built
 	child   *child
 	via     string
 	started time.Time
@@ -128,22 +127,22 @@ func (s *Supervisor) buildPhase(ctx context.Context, a *attempt) {
 	a.phase = building
 	s.runPhase(ctx, a, func(ctx context.Context) step {
 		start := time.Now()
-		argv, binary, err := s.gens.prepare(ctx, a.gen, a.change)
+		b, err := s.gens.prepare(ctx, a.gen, a.change)
 		a.buildTime = time.Since(start) // read by the loop only after done
-		return step{argv: argv, binary: binary, err: err}
+		return step{built: b, err: err}
 	})
 }
 
 // startPhase starts the attempt's child and waits until it is ready, in the
 // background.
-func (s *Supervisor) startPhase(ctx context.Context, a *attempt, built step) {
+func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step) {
 	a.phase = starting
 	s.runPhase(ctx, a, func(ctx context.Context) step {
 		r := step{started: time.Now()}
-		ch, err := s.gens.startChild(ctx, a.gen, built.argv, built.binary)
+		ch, err := s.gens.startChild(ctx, a.gen, b.built)
 		if err != nil {
-			if built.binary != "" {
-				os.Remove(built.binary)
+			if b.binary != "" {
+				os.Remove(b.binary)
 			}
 			r.err = err
 			return r

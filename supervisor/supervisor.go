@@ -32,6 +32,7 @@ type Supervisor struct {
 	isGoRun   bool
 	notifyDir string
 	buildDir  string
+	instr     instrumentation
 	ownBuild  bool // buildDir is ours to remove
 	reload    chan string
 	drains    sync.WaitGroup // retiring children and post_swap hooks

@@ -75,6 +75,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 		"proxy.enabled":       &c.Proxy,
 		"watch.enabled":       &c.Watch,
 		"build.debug":         &c.Debug,
+		"build.instrument":    &c.Instrument,
 		"watch.include_tests": &c.WatchIncludeTests,
 		"watch.gitignore":     &gitignore,
 		"watch.poll":          &c.Poll,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -70,6 +71,7 @@ var configKeys = []configKey{
 	{"build.flags", "build-flag", "", kList, []string{}, "extra go build flag for a go run command, repeatable", ""},
 	{"build.env", "build-env", "", kEnv, []string{}, "KEY=VALUE added to the environment of builds and hooks, repeatable", ""},
 	{"build.debug", "debug", "", kBool, false, "keep DWARF in builds for delve (slower links)", ""},
+	{"build.instrument", "instrument", "", kBool, true, "Linux: add reloader's hook file to go run builds (-overlay; your tree is never written), so the app's own net.Listen can take reloader's socket", ""},
 	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes", ""},
 	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable", ""},
 	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable", ""},
@@ -99,6 +101,20 @@ var configKeys = []configKey{
 	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints", ""},
 }
 
+// negatedFlags are flags that set a bool key to false, e.g. --no-instrument
+// for build.instrument: the flag name to the key.
+var negatedFlags = map[string]string{"no-instrument": "build.instrument"}
+
+// negatedFlag returns the flag of negatedFlags that sets key, "" if none.
+func negatedFlag(key string) string {
+	for flag, k := range negatedFlags {
+		if k == key {
+			return flag
+		}
+	}
+	return ""
+}
+
 // lookupKey returns the setting named key.
 func lookupKey(key string) (configKey, bool) {
 	for _, k := range configKeys {
@@ -122,6 +138,9 @@ func addConfigFlags(fs *pflag.FlagSet) {
 			fs.BoolP(k.Flag, k.Short, d, k.Usage)
 		case string:
 			fs.StringP(k.Flag, k.Short, d, k.Usage)
+		}
+		if neg := negatedFlag(k.Key); neg != "" {
+			fs.Bool(neg, false, "set "+k.Key+" to false (--"+k.Flag+"=false)")
 		}
 	}
 }
@@ -152,6 +171,15 @@ func loadConfig(fs *pflag.FlagSet, file string) (*settings, error) {
 			if err := v.BindPFlag(k.Key, fs.Lookup(k.Flag)); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for neg, key := range negatedFlags {
+		if f := fs.Lookup(neg); f != nil && f.Changed {
+			on, err := strconv.ParseBool(f.Value.String())
+			if err != nil {
+				return nil, fmt.Errorf("%w: flag --%s: %w", errConfigFile, neg, err)
+			}
+			v.Set(key, !on) // a flag: above env and file, as BindPFlag's
 		}
 	}
 	s := &settings{v: v, fs: fs}
@@ -187,6 +215,11 @@ func (s *settings) origin(key string) string {
 	k, _ := lookupKey(key)
 	if key == "command" && len(s.args) > 0 {
 		return "command line"
+	}
+	if neg := negatedFlag(key); neg != "" {
+		if f := s.fs.Lookup(neg); f != nil && f.Changed {
+			return "flag --" + neg
+		}
 	}
 	if k.Flag != "" {
 		if f := s.fs.Lookup(k.Flag); f != nil && f.Changed {

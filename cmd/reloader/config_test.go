@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +222,47 @@ func TestConfigCommandShowsOrigins(t *testing.T) {
 	}
 }
 
+// TestConfigNoInstrument: build.instrument is on by default, and
+// --no-instrument turns it off over the env and the file, as a flag does.
+func TestConfigNoInstrument(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, ".reloader.toml"), "command = [\"go\", \"run\", \".\"]\n\n[build]\ninstrument = true\n")
+	for _, tt := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"", nil, true},
+		{"", []string{"--no-instrument"}, false},
+		{"true", []string{"--no-instrument"}, false},
+		{"", []string{"--no-instrument=false"}, true},
+		{"", []string{"--instrument=false"}, false},
+		{"false", nil, false},
+	} {
+		if tt.env != "" {
+			t.Setenv("RELOADER_BUILD_INSTRUMENT", tt.env)
+		} else {
+			os.Unsetenv("RELOADER_BUILD_INSTRUMENT")
+		}
+		o, err := parse(t, dir, tt.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Config.Instrument != tt.want {
+			t.Errorf("env %q args %q: Instrument = %v, want %v", tt.env, tt.args, o.Config.Instrument, tt.want)
+		}
+	}
+	os.Unsetenv("RELOADER_BUILD_INSTRUMENT")
+	t.Chdir(dir)
+	var out, stderr bytes.Buffer
+	if code := runWithIO(context.Background(), []string{"config", "--no-instrument"}, ioStreams{Out: &out, Err: &stderr}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !regexp.MustCompile(`build.instrument = false +# flag --no-instrument`).MatchString(out.String()) {
+		t.Errorf("config output does not show build.instrument = false from --no-instrument:\n%s", out.String())
+	}
+}
+
 // TestConfigDefaultsAreTheSupervisors: with nothing set, every key gives
 // the supervisor's default, so the key table and DefaultConfig agree.
 func TestConfigDefaultsAreTheSupervisors(t *testing.T) {
@@ -247,6 +289,7 @@ func TestConfigDefaultsAreTheSupervisors(t *testing.T) {
 		{"UnixSocketMode", got.UnixSocketMode, want.UnixSocketMode},
 		{"Ready", got.Ready, want.Ready},
 		{"Restart", got.Restart, want.Restart},
+		{"Instrument", got.Instrument, want.Instrument},
 		{"StopSignal", got.StopSignal.String(), want.StopSignal.String()},
 		{"WatchExtensions", strings.Join(got.WatchExtensions, ","), strings.Join(want.WatchExtensions, ",")},
 	} {

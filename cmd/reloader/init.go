@@ -182,6 +182,7 @@ command = ["go", "run", %q]
 
 [build]
 # debug = false            # true keeps DWARF for delve
+# instrument = true        # Linux: add reloader's hook file to the build (-overlay; your tree is untouched)
 # flags = ["-tags=dev"]    # extra go build flags
 # env = { CGO_ENABLED = "0" }
 # output = "tmp/app"       # where the binary is written (default: a temp dir)
