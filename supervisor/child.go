@@ -34,6 +34,8 @@ type child struct {
 	handout *handout // what the server gave it
 	exe     string   // the app's executable
 	pipes   *childPipes
+	// listen serves RELOADER_LISTEN (ondemand.go); nil if none.
+	listen *listenServer
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool
 	started   time.Time
@@ -52,7 +54,7 @@ func childEnv(base []string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", proc.ShimEnv, generationEnv,
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "RELOADER_LISTEN", proc.ShimEnv, generationEnv,
 			"TABLEFLIP_HAS_PARENT_7DIU3": // an upgraded reloader's, never the app's
 			continue
 		}
@@ -74,9 +76,18 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		s.srv.release(h)
 		return nil, err
 	}
+	ls, err := s.startListenServer(gen, h)
+	if err != nil {
+		if ns != nil {
+			ns.Close()
+		}
+		s.srv.release(h)
+		return nil, err
+	}
 	// One entry per key: run.env beats reloader's own environment, and
 	// what reloader sets for the app beats both.
 	own := append([]string(nil), h.env...)
+	own = append(own, ls.env()...)
 	own = append(own, s.generationMarker(gen))
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
@@ -90,6 +101,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		if ns != nil {
 			ns.Close()
 		}
+		ls.close()
 		s.srv.release(h)
 	}
 	pipes, err := s.out.pipes()
@@ -103,7 +115,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		abort()
 		return nil, fmt.Errorf("supervisor: start %s: %w", argv[0], err)
 	}
-	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
+	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, listen: ls, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
 		if bytes.Contains(line, []byte("address already in use")) {
 			c.addrInUse.Store(true)
@@ -113,6 +125,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	if ns != nil {
 		go ns.Serve(c.pid, s.log)
 	}
+	ls.serve(c.pid)
 	s.recordChild(c.pid, argv)
 	go func() {
 		c.state, c.waitErr = p.Wait()
@@ -120,6 +133,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 		if c.notify != nil {
 			c.notify.Close()
 		}
+		c.listen.close()
 		close(c.done)
 	}()
 	return c, nil
@@ -190,27 +204,41 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	if probed != nil {
 		assume = nil // the server's own rule decides
 	}
-	select {
-	case err := <-probed:
-		if err == nil {
-			return "probe", nil
-		}
+	// An app given a socket on demand is ready at its first accept there.
+	accepted, handed := c.listen.accepted(), c.listen.handed()
+	if s.cfg.Ready == ReadyDelay {
+		accepted, handed = nil, nil
+	}
+	for {
 		select {
+		case <-handed:
+			handed = nil
+			if s.cfg.Ready == ReadyAuto {
+				assume = nil // no delay: its first accept decides
+			}
+		case <-accepted:
+			return "accept", nil
+		case err := <-probed:
+			if err == nil {
+				return "probe", nil
+			}
+			select {
+			case <-c.done:
+				return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
+			default:
+				return "", err
+			}
+		case <-ready:
+			return "notify", nil
+		case <-assume:
+			return via, nil
 		case <-c.done:
 			return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
-		default:
-			return "", err
+		case <-limit.C:
+			return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v (run.ready = %q)", ErrNotReady, c.pid, s.cfg.ReadyTimeout, s.cfg.Ready)
+		case <-ctx.Done():
+			return "", ctx.Err()
 		}
-	case <-ready:
-		return "notify", nil
-	case <-assume:
-		return via, nil
-	case <-c.done:
-		return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
-	case <-limit.C:
-		return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v (run.ready = %q)", ErrNotReady, c.pid, s.cfg.ReadyTimeout, s.cfg.Ready)
-	case <-ctx.Done():
-		return "", ctx.Err()
 	}
 }
 

@@ -1,0 +1,163 @@
+package supervisor
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reloader-dev/reloader/internal/loadgen"
+)
+
+// onDemandHarness runs the "ondemand" child with no -l, asking for n
+// fresh loopback addresses, and returns them.
+func onDemandHarness(t *testing.T, n int) (*harness, []string) {
+	t.Helper()
+	var addrs []string
+	for range n {
+		p, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	cfg := DefaultConfig()
+	cfg.Listen = []Address{}
+	cfg.onDemand = true
+	cfg.Env = []string{onDemandEnv + "=" + strings.Join(addrs, ",")}
+	return newHarnessMode(t, cfg, "ondemand"), addrs
+}
+
+// servingInodes returns the inode of the serving socket of each address.
+func servingInodes(t *testing.T, s *Supervisor) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	for _, ss := range s.Serving() {
+		rc, err := ss.Conn.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st syscall.Stat_t
+		rc.Control(func(fd uintptr) { err = syscall.Fstat(int(fd), &st) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ss.Asked {
+			t.Errorf("%s: serving socket not marked as asked on demand", ss.Addr)
+		}
+		out[ss.Addr] = st.Ino
+	}
+	return out
+}
+
+// holds reports whether process pid has socket inode ino open.
+func holds(t *testing.T, pid string, ino uint64) bool {
+	t.Helper()
+	dir := "/proc/" + pid + "/fd"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "socket:[" + strconv.FormatUint(ino, 10) + "]"
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == want {
+			return true
+		}
+	}
+	return false
+}
+
+// An unmodified app's two listeners get their sockets on demand: both
+// addresses are held by reloader and served through 5 swaps under load
+// with no failed request, each generation on a steered socket of its own,
+// ready at its first accept.
+func TestSocketsOnDemandSwapUnderLoad(t *testing.T) {
+	t.Parallel()
+	h, addrs := onDemandHarness(t, 2)
+	ready := h.waitReady()
+	if ready["via"] != "accept" {
+		t.Errorf("first child ready via %q, want accept", ready["via"])
+	}
+	from := 0
+	for range addrs {
+		l := h.log.event(t, &from, "listening")
+		if l["asked_by"] != "app" || !strings.Contains(strings.Join(addrs, " "), l["addr"]) {
+			t.Errorf("listening event %v, want asked_by=app and one of %v", l, addrs)
+		}
+	}
+	prev := servingInodes(t, h.s)
+	if len(prev) != 2 {
+		t.Fatalf("serving %v, want both of %v", prev, addrs)
+	}
+	var loads []*loadgen.Load
+	for _, a := range addrs {
+		loads = append(loads, loadgen.Start("http://"+a+"/", loadgen.Options{}))
+	}
+	ctx := context.Background()
+	for i := 1; i <= 5; i++ {
+		for _, l := range loads {
+			if !l.WaitOK(ctx, l.OK()+20, 30*time.Second) {
+				t.Fatalf("swap %d: no progress under load", i)
+			}
+		}
+		h.s.Reload("test")
+		ready := h.waitReady()
+		if ready["via"] != "accept" {
+			t.Errorf("swap %d: ready via %q, want accept", i, ready["via"])
+		}
+		h.log.event(t, &h.logFrom, "child_exited")
+		now := servingInodes(t, h.s)
+		for _, a := range addrs {
+			if now[a] == 0 || now[a] == prev[a] {
+				t.Errorf("swap %d: %s serves on inode %d, previous generation's %d; want a socket of its own", i, a, now[a], prev[a])
+			}
+			if !holds(t, ready["pid"], now[a]) {
+				t.Errorf("swap %d: the new child (pid %s) does not hold the serving socket of %s", i, ready["pid"], a)
+			}
+		}
+		prev = now
+	}
+	for i, l := range loads {
+		if r := l.Finish(); r.Failed() > 0 || r.OK() == 0 {
+			t.Errorf("%s: %v", addrs[i], r)
+		} else {
+			t.Logf("%s: %d requests, 0 failed", addrs[i], r.OK())
+		}
+	}
+	if n := len(all[Listening](h)); n != 2 {
+		t.Errorf("%d listening events, want 2: later generations get the addresses without binding again", n)
+	}
+}
+
+// A process outside the child's process group is refused.
+func TestSocketRequestFromOutsiderRefused(t *testing.T) {
+	t.Parallel()
+	h, addrs := onDemandHarness(t, 1)
+	ready := h.waitReady()
+	path := filepath.Join(h.s.notifyDir, "listen-1")
+	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("listen tcp4 " + addrs[0])); err != nil {
+		t.Fatal(err)
+	}
+	buf, oob := make([]byte, 64), make([]byte, 64)
+	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf[:n]); got != "no not your child" || oobn != 0 {
+		t.Errorf("reply %q with %d bytes of control data, want \"no not your child\" and no fd", got, oobn)
+	}
+	w := h.log.wait(t, new(int), "refused a socket request from a process outside the child")
+	if w["sender_pid"] != strconv.Itoa(os.Getpid()) || w["child_pid"] != ready["pid"] {
+		t.Errorf("warning %v, want sender_pid=%d child_pid=%s", w, os.Getpid(), ready["pid"])
+	}
+}
