@@ -198,7 +198,7 @@ func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
 func (e Listening) record() (slog.Level, string, []any) {
 	if e.Asked {
-		return info, "listening (asked by the app)", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy, "asked_by", "app"}
+		return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy, "asked_by", "app"}
 	}
 	return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy}
 }

@@ -160,7 +160,7 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*group, er
 	}
 	g := &group{Address: in.Address, members: []*Member{m}, serving: m, asked: in.Asked}
 	g.opts.ReusePort = reusePortSet(fd)
-	if steer && in.Network == "tcp" {
+	if steer && (in.Network == "tcp" || in.Asked) { // asked: tcp4 or tcp6
 		if !g.opts.ReusePort {
 			log.Warn("connection steering unavailable for an inherited socket without SO_REUSEPORT (systemd: ReusePort=yes); using it shared", "addr", in.Addr)
 		} else if in.Busy {
