@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +20,10 @@ import (
 
 // onDemandEnv lists the child's addresses, comma-separated.
 const onDemandEnv = "TEST_ONDEMAND_ADDRS"
+
+// onDemandSlowEnv, a duration, is how long the child waits between its
+// sockets and its first accept (a slow init).
+const onDemandSlowEnv = "TEST_ONDEMAND_ACCEPT_AFTER"
 
 // onDemandListener asks for every address and returns one listener that
 // accepts on all of them.
@@ -33,6 +38,9 @@ func onDemandListener() net.Listener {
 			os.Exit(2)
 		}
 		lns = append(lns, ln)
+	}
+	if d, err := time.ParseDuration(os.Getenv(onDemandSlowEnv)); err == nil {
+		time.Sleep(d) // the slow init under test
 	}
 	return newFanIn(lns)
 }

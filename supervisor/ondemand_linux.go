@@ -42,8 +42,10 @@ type listenServer struct {
 	wg     sync.WaitGroup
 	once   sync.Once // close
 
-	mu    sync.Mutex
-	given map[netip.AddrPort]bool // addresses handed over, for "ready"
+	mu     sync.Mutex
+	given  map[netip.AddrPort]bool // addresses handed over, for "ready"
+	conns  map[*net.UnixConn]bool  // exchanges under way, closed by close
+	closed bool
 
 	handedCh, acceptCh     chan struct{}
 	handedOnce, acceptOnce sync.Once
@@ -62,7 +64,7 @@ func (s *Supervisor) startListenServer(gen int, h *handout) (*listenServer, erro
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &listenServer{s: s, path: path, ln: ln, hand: h.hand, ctx: ctx, cancel: cancel,
-		given: map[netip.AddrPort]bool{}, handedCh: make(chan struct{}), acceptCh: make(chan struct{})}, nil
+		given: map[netip.AddrPort]bool{}, conns: map[*net.UnixConn]bool{}, handedCh: make(chan struct{}), acceptCh: make(chan struct{})}, nil
 }
 
 // env returns the child's RELOADER_LISTEN entry.
@@ -103,18 +105,30 @@ func (ls *listenServer) serve(pgid int) {
 			if err != nil {
 				return
 			}
+			ls.mu.Lock()
+			if ls.closed {
+				ls.mu.Unlock()
+				conn.Close()
+				return
+			}
+			ls.conns[conn] = true
 			ls.wg.Add(1)
+			ls.mu.Unlock()
 			go func() {
 				defer ls.wg.Done()
-				defer conn.Close()
 				ls.exchange(conn, pgid)
+				ls.mu.Lock()
+				delete(ls.conns, conn)
+				ls.mu.Unlock()
+				conn.Close()
 			}()
 		}
 	}()
 }
 
-// close stops serving, removes the socket and waits for the exchanges
-// under way. Call it once the child is gone; later calls do nothing.
+// close stops serving, removes the socket, ends the exchanges under way
+// (a grandchild that connected and sends nothing holds up nobody) and
+// waits for them. Call it once the child is gone; later calls do nothing.
 func (ls *listenServer) close() {
 	if ls == nil {
 		return
@@ -122,6 +136,12 @@ func (ls *listenServer) close() {
 	ls.once.Do(func() {
 		ls.cancel()
 		ls.ln.Close() // removes the file too
+		ls.mu.Lock()
+		ls.closed = true
+		for c := range ls.conns {
+			c.Close()
+		}
+		ls.mu.Unlock()
 		ls.wg.Wait()
 	})
 }

@@ -16,7 +16,7 @@ import (
 
 // onDemandHarness runs the "ondemand" child with no -l, asking for n
 // fresh loopback addresses, and returns them.
-func onDemandHarness(t *testing.T, n int) (*harness, []string) {
+func onDemandHarness(t *testing.T, n int, set ...func(*Config)) (*harness, []string) {
 	t.Helper()
 	var addrs []string
 	for range n {
@@ -30,6 +30,9 @@ func onDemandHarness(t *testing.T, n int) (*harness, []string) {
 	cfg.Listen = []Address{}
 	cfg.onDemand = true
 	cfg.Env = []string{onDemandEnv + "=" + strings.Join(addrs, ",")}
+	for _, f := range set {
+		f(&cfg)
+	}
 	return newHarnessMode(t, cfg, "ondemand"), addrs
 }
 
@@ -159,5 +162,40 @@ func TestSocketRequestFromOutsiderRefused(t *testing.T) {
 	w := h.log.wait(t, new(int), "refused a socket request from a process outside the child")
 	if w["sender_pid"] != strconv.Itoa(os.Getpid()) || w["child_pid"] != ready["pid"] {
 		t.Errorf("warning %v, want sender_pid=%d child_pid=%s", w, os.Getpid(), ready["pid"])
+	}
+	// A connection that never sends must not hold up the child's exit.
+	idle, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	h.s.Reload("test")
+	h.waitReady()
+	stopping := h.log.event(t, &h.logFrom, "stopping")
+	exited := h.log.event(t, &h.logFrom, "child_exited")
+	t0, _ := time.Parse(time.RFC3339Nano, stopping["_time"])
+	t1, _ := time.Parse(time.RFC3339Nano, exited["_time"])
+	if d := t1.Sub(t0); d > requestWait/2 {
+		t.Errorf("old child took %v from its stop signal to child_exited with an idle request connection open; want it not to wait for the exchange", d)
+	}
+}
+
+// In auto mode an app given a socket on demand is ready at its first
+// accept, however long its init takes after it asked: the ready delay no
+// longer decides.
+func TestHandedChildWaitsForAcceptNotDelay(t *testing.T) {
+	t.Parallel()
+	// The child asks well within the delay, and accepts well after it.
+	const delay, slow = time.Second, 2500 * time.Millisecond
+	h, _ := onDemandHarness(t, 1, func(c *Config) {
+		c.ReadyDelay = delay
+		// Through sh, whose binary links no READY=1 sender: the delay is
+		// ReadyDelay, not the silent-sender wait.
+		c.Command = []string{"/bin/sh", "-c", `exec "$0"`, os.Args[0]}
+		c.Env = append(c.Env, onDemandSlowEnv+"="+slow.String())
+	})
+	ev := waitFor[ChildReady](t, h, nil)
+	if ev.Via != "accept" || ev.ReadyTime < slow {
+		t.Errorf("ready via %q after %v, want accept after at least %v (the app's init)", ev.Via, ev.ReadyTime, slow)
 	}
 }
