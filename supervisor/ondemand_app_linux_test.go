@@ -26,11 +26,19 @@ const onDemandEnv = "TEST_ONDEMAND_ADDRS"
 const onDemandSlowEnv = "TEST_ONDEMAND_ACCEPT_AFTER"
 
 // onDemandListener asks for every address and returns one listener that
-// accepts on all of them.
+// accepts on all of them and on the -l socket at fd 3, if any.
 func onDemandListener() net.Listener {
 	path := os.Getenv("RELOADER_LISTEN")
 	os.Unsetenv("RELOADER_LISTEN")
 	var lns []net.Listener
+	if os.Getenv("LISTEN_FDS") == "1" {
+		ln, err := net.FileListener(os.NewFile(3, "listener"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "test child:", err)
+			os.Exit(2)
+		}
+		lns = append(lns, ln)
+	}
 	for _, a := range strings.Split(os.Getenv(onDemandEnv), ",") {
 		ln, err := askListen(path, a)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,11 @@ import (
 // onDemandHarness runs the "ondemand" child with no -l, asking for n
 // fresh loopback addresses, and returns them.
 func onDemandHarness(t *testing.T, n int, set ...func(*Config)) (*harness, []string) {
+	return onDemandHarnessListen(t, n, []Address{}, set...)
+}
+
+// onDemandHarnessListen is onDemandHarness with the -l addresses listen.
+func onDemandHarnessListen(t *testing.T, n int, listen []Address, set ...func(*Config)) (*harness, []string) {
 	t.Helper()
 	var addrs []string
 	for range n {
@@ -27,7 +33,7 @@ func onDemandHarness(t *testing.T, n int, set ...func(*Config)) (*harness, []str
 		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
 	}
 	cfg := DefaultConfig()
-	cfg.Listen = []Address{}
+	cfg.Listen = listen
 	cfg.onDemand = true
 	cfg.Env = []string{onDemandEnv + "=" + strings.Join(addrs, ",")}
 	for _, f := range set {
@@ -36,8 +42,9 @@ func onDemandHarness(t *testing.T, n int, set ...func(*Config)) (*harness, []str
 	return newHarnessMode(t, cfg, "ondemand"), addrs
 }
 
-// servingInodes returns the inode of the serving socket of each address.
-func servingInodes(t *testing.T, s *Supervisor) map[string]uint64 {
+// servingInodes returns the inode of the serving socket of each address,
+// and checks that those not in listen are marked as asked on demand.
+func servingInodes(t *testing.T, s *Supervisor, listen []string) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
 	for _, ss := range s.Serving() {
@@ -50,8 +57,8 @@ func servingInodes(t *testing.T, s *Supervisor) map[string]uint64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ss.Asked {
-			t.Errorf("%s: serving socket not marked as asked on demand", ss.Addr)
+		if ss.Asked == slices.Contains(listen, ss.Addr) {
+			t.Errorf("%s: serving socket Asked=%v, want it only for addresses not given by -l %v", ss.Addr, ss.Asked, listen)
 		}
 		out[ss.Addr] = st.Ino
 	}
@@ -82,23 +89,43 @@ func holds(t *testing.T, pid string, ino uint64) bool {
 func TestSocketsOnDemandSwapUnderLoad(t *testing.T) {
 	t.Parallel()
 	h, addrs := onDemandHarness(t, 2)
+	testOnDemandSwaps(t, h, addrs, nil)
+}
+
+// Handouts of different lengths: a -l address in LISTEN_FDS and an
+// address asked on demand, both served through the swaps.
+func TestSocketsOnDemandNextToListen(t *testing.T) {
+	t.Parallel()
+	h, addrs := onDemandHarnessListen(t, 1, nil) // nil: the harness's -l web=127.0.0.1:0
+	testOnDemandSwaps(t, h, addrs, []string{h.s.Addrs()[0].Addr})
+}
+
+// testOnDemandSwaps checks the first child, then swaps 5 times under load
+// on the asked addresses and the -l ones (listen).
+func testOnDemandSwaps(t *testing.T, h *harness, addrs, listen []string) {
+	every := append(slices.Clip(addrs), listen...)
 	ready := h.waitReady()
 	if ready["via"] != "accept" {
 		t.Errorf("first child ready via %q, want accept", ready["via"])
 	}
 	from := 0
+	for range listen {
+		if l := h.log.event(t, &from, "listening"); l["asked_by"] != "" {
+			t.Errorf("-l address listed as asked: %v", l)
+		}
+	}
 	for range addrs {
 		l := h.log.event(t, &from, "listening")
 		if l["asked_by"] != "app" || !strings.Contains(strings.Join(addrs, " "), l["addr"]) {
 			t.Errorf("listening event %v, want asked_by=app and one of %v", l, addrs)
 		}
 	}
-	prev := servingInodes(t, h.s)
-	if len(prev) != 2 {
+	prev := servingInodes(t, h.s, listen)
+	if len(prev) != len(every) {
 		t.Fatalf("serving %v, want both of %v", prev, addrs)
 	}
 	var loads []*loadgen.Load
-	for _, a := range addrs {
+	for _, a := range every {
 		loads = append(loads, loadgen.Start("http://"+a+"/", loadgen.Options{}))
 	}
 	ctx := context.Background()
@@ -114,8 +141,8 @@ func TestSocketsOnDemandSwapUnderLoad(t *testing.T) {
 			t.Errorf("swap %d: ready via %q, want accept", i, ready["via"])
 		}
 		h.log.event(t, &h.logFrom, "child_exited")
-		now := servingInodes(t, h.s)
-		for _, a := range addrs {
+		now := servingInodes(t, h.s, listen)
+		for _, a := range every {
 			if now[a] == 0 || now[a] == prev[a] {
 				t.Errorf("swap %d: %s serves on inode %d, previous generation's %d; want a socket of its own", i, a, now[a], prev[a])
 			}
@@ -126,13 +153,14 @@ func TestSocketsOnDemandSwapUnderLoad(t *testing.T) {
 		prev = now
 	}
 	for i, l := range loads {
+		a := every[i]
 		if r := l.Finish(); r.Failed() > 0 || r.OK() == 0 {
-			t.Errorf("%s: %v", addrs[i], r)
+			t.Errorf("%s: %v", a, r)
 		} else {
-			t.Logf("%s: %d requests, 0 failed", addrs[i], r.OK())
+			t.Logf("%s: %d requests, 0 failed", a, r.OK())
 		}
 	}
-	if n := len(all[Listening](h)); n != 2 {
+	if n := len(all[Listening](h)); n != len(every) {
 		t.Errorf("%d listening events, want 2: later generations get the addresses without binding again", n)
 	}
 }

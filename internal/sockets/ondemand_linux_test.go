@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reloader-dev/reloader/portdoctor"
 )
 
 // askSet opens a steered Set with one -l address and returns it with a
@@ -161,6 +163,10 @@ func TestAskForBusyAddressFails(t *testing.T) {
 	var le *ListenError
 	if !errors.As(err, &le) || !errors.Is(err, unix.EADDRINUSE) || fresh != nil {
 		t.Errorf("ask for a busy address: %v (fresh %+v), want a ListenError with EADDRINUSE", err, fresh)
+	}
+	var be *portdoctor.BindError
+	if !errors.As(err, &be) || be.Report == nil {
+		t.Errorf("ask for a busy address: %v, want portdoctor's diagnosis in it", err)
 	}
 	if len(g.gs) != 1 {
 		t.Errorf("%d groups, want 1", len(g.gs))
