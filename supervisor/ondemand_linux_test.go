@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reloader-dev/reloader/internal/loadgen"
+	"github.com/reloader-dev/reloader/internal/sockets"
 )
 
 // onDemandHarness runs the "ondemand" child with no -l, asking for n
@@ -68,18 +69,11 @@ func servingInodes(t *testing.T, s *Supervisor, listen []string) map[string]uint
 // holds reports whether process pid has socket inode ino open.
 func holds(t *testing.T, pid string, ino uint64) bool {
 	t.Helper()
-	dir := "/proc/" + pid + "/fd"
-	ents, err := os.ReadDir(dir)
+	n, err := strconv.Atoi(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "socket:[" + strconv.FormatUint(ino, 10) + "]"
-	for _, e := range ents {
-		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == want {
-			return true
-		}
-	}
-	return false
+	return sockets.SocketInodes([]int{n})[ino]
 }
 
 // An unmodified app's two listeners get their sockets on demand: both
