@@ -199,13 +199,15 @@ func (ls *listenServer) listen(conn *net.UnixConn, pgid int, r sockets.Request) 
 		return
 	}
 	defer unix.Close(fd)
+	// Given before the reply: the app says "ready" on another connection
+	// as soon as it has the socket, maybe before this goroutine runs on.
+	ls.mu.Lock()
+	ls.given[r.Addr] = true
+	ls.mu.Unlock()
 	if _, _, err := conn.WriteMsgUnix([]byte("ok"), unix.UnixRights(fd), nil); err != nil {
 		ls.s.log.Warn("cannot send the socket the app asked for", "child_pid", pgid, "addr", r.Addr.String(), "err", err)
 		return
 	}
-	ls.mu.Lock()
-	ls.given[r.Addr] = true
-	ls.mu.Unlock()
 	ls.handedOnce.Do(func() { close(ls.handedCh) })
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -40,7 +41,19 @@ func onDemandHarnessListen(t *testing.T, n int, listen []Address, set ...func(*C
 	for _, f := range set {
 		f(&cfg)
 	}
-	return newHarnessMode(t, cfg, "ondemand"), addrs
+	h := newHarnessMode(t, cfg, "ondemand")
+	t.Cleanup(func() {
+		if t.Failed() {
+			h.log.mu.Lock()
+			defer h.log.mu.Unlock()
+			for _, r := range h.log.recs {
+				var b strings.Builder
+				r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
+				t.Logf("DEBUG %s %s%s", r.Time.Format("15:04:05.000"), r.Message, b.String())
+			}
+		}
+	})
+	return h, addrs
 }
 
 // servingInodes returns the inode of the serving socket of each address,
