@@ -2,9 +2,9 @@ package supervisor
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"os"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
