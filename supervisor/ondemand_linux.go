@@ -171,12 +171,18 @@ func (ls *listenServer) exchange(conn *net.UnixConn, pgid int) {
 		log.Debug("refused a socket request", "child_pid", pgid, "request", string(msg), "err", err)
 		conn.Write([]byte("no " + err.Error()))
 	case r.Ready:
+		// Any address the child was handed will do: a ready that names
+		// another one (a form the app spells differently) must not leave
+		// the child waiting for ready_timeout, as no delay decides now.
 		ls.mu.Lock()
-		ok := ls.given[r.Addr]
+		ok, some := ls.given[r.Addr], len(ls.given) > 0
 		ls.mu.Unlock()
-		if !ok {
-			log.Warn("ignored ready for an address the child was not handed", "child_pid", pgid, "addr", r.Addr.String())
+		if !some {
+			log.Warn("ignored ready from a child that was handed no socket", "child_pid", pgid, "addr", r.Addr.String())
 			return
+		}
+		if !ok {
+			log.Debug("ready for an address the child was not handed; taken as ready", "child_pid", pgid, "addr", r.Addr.String())
 		}
 		ls.acceptOnce.Do(func() { close(ls.acceptCh) })
 	default:
