@@ -33,10 +33,12 @@ type child struct {
 	binary  string   // built binary to remove when the child is gone; "" if none
 	handout *handout // what the server gave it
 	// instrumented is set when the binary carries reloader's hook file
-	// (Config.Instrument): only then may the child get RELOADER_LISTEN.
+	// (Config.Instrument): only then does the child get RELOADER_LISTEN.
 	instrumented bool
 	exe          string // the app's executable
 	pipes        *childPipes
+	// listen serves RELOADER_LISTEN (ondemand.go); nil if none.
+	listen *listenServer
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool
 	started   time.Time
@@ -79,17 +81,23 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 		s.srv.release(h)
 		return nil, err
 	}
+	ls, err := s.startListenServer(gen, h, b.instrumented)
+	if err != nil {
+		if ns != nil {
+			ns.Close()
+		}
+		s.srv.release(h)
+		return nil, err
+	}
 	// pid, proc, pipes and started are set once it runs.
-	c := &child{gen: gen, notify: ns, binary: b.binary, instrumented: b.instrumented, handout: h, exe: s.resolve(argv[0]), done: make(chan struct{})}
+	c := &child{gen: gen, notify: ns, listen: ls, binary: b.binary, instrumented: b.instrumented, handout: h, exe: s.resolve(argv[0]), done: make(chan struct{})}
 	// One entry per key: run.env beats reloader's own environment, and
 	// what reloader sets for the app beats both.
 	own := append([]string(nil), h.env...)
+	own = append(own, ls.env()...)
 	own = append(own, s.generationMarker(gen))
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
-	}
-	if c.instrumented {
-		own = append(own, s.listenEnv(gen, c)...)
 	}
 	var shim *proc.Shim
 	if proc.InheritFDs {
@@ -100,6 +108,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 		if ns != nil {
 			ns.Close()
 		}
+		ls.close()
 		s.srv.release(h)
 	}
 	pipes, err := s.out.pipes()
@@ -123,6 +132,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 	if ns != nil {
 		go ns.Serve(c.pid, s.log)
 	}
+	ls.serve(c.pid)
 	s.recordChild(c.pid, argv)
 	go func() {
 		c.state, c.waitErr = p.Wait()
@@ -130,6 +140,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 		if c.notify != nil {
 			c.notify.Close()
 		}
+		c.listen.close()
 		close(c.done)
 	}()
 	return c, nil
@@ -200,27 +211,41 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	if probed != nil {
 		assume = nil // the server's own rule decides
 	}
-	select {
-	case err := <-probed:
-		if err == nil {
-			return "probe", nil
-		}
+	// An app given a socket on demand is ready at its first accept there.
+	accepted, handed := c.listen.accepted(), c.listen.handed()
+	if s.cfg.Ready == ReadyDelay {
+		accepted, handed = nil, nil
+	}
+	for {
 		select {
+		case <-handed:
+			handed = nil
+			if s.cfg.Ready == ReadyAuto {
+				assume = nil // no delay: its first accept decides
+			}
+		case <-accepted:
+			return "accept", nil
+		case err := <-probed:
+			if err == nil {
+				return "probe", nil
+			}
+			select {
+			case <-c.done:
+				return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
+			default:
+				return "", err
+			}
+		case <-ready:
+			return "notify", nil
+		case <-assume:
+			return via, nil
 		case <-c.done:
 			return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
-		default:
-			return "", err
+		case <-limit.C:
+			return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v (run.ready = %q)", ErrNotReady, c.pid, s.cfg.ReadyTimeout, s.cfg.Ready)
+		case <-ctx.Done():
+			return "", ctx.Err()
 		}
-	case <-ready:
-		return "notify", nil
-	case <-assume:
-		return via, nil
-	case <-c.done:
-		return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())
-	case <-limit.C:
-		return "", fmt.Errorf("%w: pid %d sent no READY=1 within ready_timeout %v (run.ready = %q)", ErrNotReady, c.pid, s.cfg.ReadyTimeout, s.cfg.Ready)
-	case <-ctx.Done():
-		return "", ctx.Err()
 	}
 }
 

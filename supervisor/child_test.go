@@ -32,6 +32,8 @@ import (
 //	go        serve "kind=go pid=N" on fd 3 with listenfd, as a Go app does
 //	          (net.FileListener sets O_NONBLOCK on the socket)
 //	longline  print a 300 KiB line and long-line-done, then serve
+//	ondemand  ask RELOADER_LISTEN for each address in TEST_ONDEMAND_ADDRS,
+//	          serve HTTP on all, say "ready" at the first accept, no READY=1
 const childModeEnv = "TEST_CHILD_MODEFILE"
 
 func runTestChild() {
@@ -69,9 +71,10 @@ func runTestChild() {
 	if mode == "longline" {
 		writeLongLine() // output_test.go
 	}
-	f := os.NewFile(3, "listener")
-	ln, err := net.FileListener(f)
-	if err != nil {
+	var ln net.Listener
+	if mode == "ondemand" {
+		ln = onDemandListener() // ondemand_linux_test.go
+	} else if ln, err = net.FileListener(os.NewFile(3, "listener")); err != nil {
 		fmt.Fprintln(os.Stderr, "test child:", err)
 		os.Exit(2)
 	}
@@ -119,7 +122,7 @@ func runTestChild() {
 		srv.Shutdown(ctx)
 		os.Exit(0)
 	}()
-	if mode != "quiet" {
+	if mode != "quiet" && mode != "ondemand" {
 		if path := os.Getenv("NOTIFY_SOCKET"); path != "" {
 			c, err := net.Dial("unixgram", path)
 			if err == nil {

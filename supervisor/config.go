@@ -233,4 +233,9 @@ type Config struct {
 	OnEvent func(Event)
 	// Logger receives the supervisor's logs. nil means slog.Default().
 	Logger *slog.Logger
+
+	// onDemand serves RELOADER_LISTEN (sockets on demand, ondemand.go) to
+	// every child, and keeps a socket set even without an address. false
+	// means none. Set by tests until instrumented builds set it.
+	onDemand bool
 }

@@ -35,6 +35,20 @@
 //  6. Retire. The old child's sockets, binary and process group are
 //     released.
 //
+// # Sockets on demand
+//
+// A child reloader built with its instrumentation (Linux) also gets
+// RELOADER_LISTEN, a private unix SOCK_SEQPACKET socket next to its
+// NOTIFY_SOCKET. The app asks there for the socket of each TCP address it
+// listens on; an address the supervisor does not hold yet is bound then
+// (Listening with asked_by=app) and held from then on, with a steered
+// socket per generation as for -l, but never in LISTEN_FDS: each
+// generation gets it by asking. The app's first accept on a socket it was
+// handed makes it ready (via "accept"), before any delay. An address the
+// new generation does not ask for keeps the old child's socket until that
+// child stops; connections then wait in its queue for the next generation
+// that asks.
+//
 // In sequential mode (Config.Restart, and on platforms that cannot hand
 // sockets to a child) the old child is stopped after step 1 and before
 // step 2; requests wait in the kernel's queue meanwhile. A serving child

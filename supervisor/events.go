@@ -22,6 +22,9 @@ type Event interface {
 type Listening struct {
 	Address
 	Proxy bool // served by the supervisor's HTTP proxy
+	// Asked is true for an address a child asked for on demand, bound
+	// when it asked; false for one given at start (-l, inherited).
+	Asked bool
 }
 
 // Watching reports that the source tree is watched for changes.
@@ -72,8 +75,9 @@ type InstrumentFailed struct {
 type ChildStarted struct{ Gen, PID int }
 
 // ChildReady reports that generation Gen is ready to serve. Via says which
-// rule decided: "notify" (READY=1), "probe" (proxy mode's connect),
-// "delay", or "delay:silent-sender".
+// rule decided: "notify" (READY=1), "accept" (an app given a socket on
+// demand accepted on it), "probe" (proxy mode's connect), "delay", or
+// "delay:silent-sender".
 type ChildReady struct {
 	Gen, PID  int
 	Via       string
@@ -202,6 +206,9 @@ const (
 func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
 func (e Listening) record() (slog.Level, string, []any) {
+	if e.Asked {
+		return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy, "asked_by", "app"}
+	}
 	return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy}
 }
 func (e Watching) record() (slog.Level, string, []any) {

@@ -14,11 +14,6 @@ import (
 	"github.com/reloader-dev/reloader/internal/instrument"
 )
 
-// listenEnvVar names the unix socket an instrumented child asks for its
-// listening sockets on (internal/instrument). reloader never passes its own
-// on.
-const listenEnvVar = "RELOADER_LISTEN"
-
 // instrumentation is the state of build instrumentation over a run.
 type instrumentation struct {
 	mu     sync.Mutex
@@ -34,15 +29,6 @@ func (s *Supervisor) instrumenting() bool {
 	s.instr.mu.Lock()
 	defer s.instr.mu.Unlock()
 	return !s.instr.off
-}
-
-// listenEnv returns what an instrumented child of generation gen is given
-// to ask for its sockets (RELOADER_LISTEN=...), before c is started: c has
-// its generation, handout and notify socket, not yet its pid. nil means
-// nothing: the hook file then only sets and clears SO_REUSEPORT, and the
-// app binds its own ports.
-func (s *Supervisor) listenEnv(gen int, c *child) []string {
-	return nil
 }
 
 // buildInstrumented builds g into out with the hook file. If that fails,

@@ -62,9 +62,9 @@ type server interface {
 type handout struct {
 	fds     []int
 	env     []string
-	socks   []*sockets.Member // the sockets behind fds, for the server's books
-	backend string            // proxy: the child's private "127.0.0.1:port"
-	proxied *backend          // proxy: its connection pool
+	hand    *sockets.Hand // the sockets behind fds and those asked on demand, for the server's books
+	backend string        // proxy: the child's private "127.0.0.1:port"
+	proxied *backend      // proxy: its connection pool
 }
 
 // newServer picks how generations are served and opens the sockets.
@@ -90,9 +90,10 @@ func openServer(ctx context.Context, cfg Config, s *Supervisor, inherit bool) (s
 	switch {
 	case cfg.Proxy:
 		return newProxyServer(g, cfg.ProxyPortEnv, cfg.ProxyHold, s), nil
-	case len(g.Addrs()) == 0:
+	case len(g.Addrs()) == 0 && !cfg.onDemand:
 		return bare{}, nil
-	case g.Steered():
+	case g.Steered() || (cfg.onDemand && !cfg.NoSteering):
+		// Addresses asked on demand are steered too.
 		return steered{shared{g}}, nil
 	}
 	return shared{g}, nil
@@ -119,19 +120,19 @@ type shared struct{ g *sockets.Set }
 func (s shared) addrs() []Address { return s.g.Addrs() }
 
 func (s shared) handout(ctx context.Context) (*handout, error) {
-	socks, err := s.g.Acquire(ctx)
+	hand, err := s.g.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &handout{
-		socks: socks,
-		fds:   sockets.FDs(socks),
-		env:   []string{"LISTEN_FDS=" + strconv.Itoa(len(socks)), "LISTEN_FDNAMES=" + s.g.Names()},
-	}, nil
+	h := &handout{hand: hand, fds: hand.FDs()}
+	if len(h.fds) > 0 { // none with only addresses asked on demand
+		h.env = []string{"LISTEN_FDS=" + strconv.Itoa(len(h.fds)), "LISTEN_FDNAMES=" + s.g.Names()}
+	}
+	return h, nil
 }
 
 func (shared) probe(context.Context, *handout, <-chan struct{}) <-chan error { return nil }
-func (s shared) promote(h *handout)                                          { s.g.Promote(h.socks) }
+func (s shared) promote(h *handout)                                          { s.g.Promote(h.hand) }
 func (shared) retire(*handout, int, bool) (bool, int)                        { return false, 0 }
 func (shared) handsOver() bool                                               { return true }
 func (s shared) serving() []ServingSocket                                    { return s.g.Serving() }
@@ -140,9 +141,9 @@ func (shared) shutdown(context.Context)                                      {}
 func (s shared) close()                                                      { s.g.Close() }
 
 func (s shared) release(h *handout) {
-	if h.socks != nil {
-		s.g.Release(h.socks)
-		h.socks = nil
+	if h.hand != nil {
+		s.g.Release(h.hand)
+		h.hand = nil
 	}
 }
 
@@ -152,5 +153,5 @@ func (s shared) release(h *handout) {
 type steered struct{ shared }
 
 func (s steered) retire(h *handout, pgid int, all bool) (bool, int) {
-	return s.g.DrainQueues(h.socks, pgid, all)
+	return s.g.DrainQueues(h.hand, pgid, all)
 }

@@ -138,7 +138,9 @@ func newHarnessMode(t *testing.T, cfg Config, mode string) *harness {
 		t.Fatal(err)
 	}
 	h.s = s
-	h.url = "http://" + s.Addrs()[0].Addr + "/"
+	if a := s.Addrs(); len(a) > 0 {
+		h.url = "http://" + a[0].Addr + "/"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.runErr <- s.Run(ctx) }()

@@ -26,13 +26,16 @@ type handedSocket struct {
 	Network string `json:"network"`
 	Addr    string `json:"addr"`
 	Keep    bool   `json:"keep,omitempty"`
+	// Asked marks an address a child asked for on demand: the new
+	// reloader keeps it out of LISTEN_FDS too.
+	Asked bool `json:"asked,omitempty"`
 }
 
 // addManifest gives tableflip a pipe holding the manifest of socks.
 func addManifest(upg *tableflip.Upgrader, socks []supervisor.ServingSocket) error {
 	list := make([]handedSocket, len(socks))
 	for i, ss := range socks {
-		list[i] = handedSocket{Name: ss.Name, Network: ss.Network, Addr: ss.Addr, Keep: ss.Keep}
+		list[i] = handedSocket{Name: ss.Name, Network: ss.Network, Addr: ss.Addr, Keep: ss.Keep, Asked: ss.Asked}
 	}
 	b, err := json.Marshal(list)
 	if err != nil {
@@ -124,7 +127,7 @@ func inheritFromParent(upg *tableflip.Upgrader, cfg supervisor.Config) (supervis
 				break
 			}
 		}
-		cfg.Inherited = append(cfg.Inherited, supervisor.InheritedSocket{Address: a, Conn: conn, Busy: true, Keep: h.Keep})
+		cfg.Inherited = append(cfg.Inherited, supervisor.InheritedSocket{Address: a, Conn: conn, Busy: true, Keep: h.Keep, Asked: h.Asked})
 	}
 	var rest []supervisor.Address
 	for i, l := range cfg.Listen {

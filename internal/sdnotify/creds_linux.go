@@ -74,5 +74,9 @@ func inGroup(pid, uid, pgid int) bool {
 	return len(f) > 2 && f[2] == strconv.Itoa(pgid)
 }
 
+// InGroup is the rule a notify sender passes, for other peers of the
+// child (SO_PEERCRED): pid, running as uid, is in process group pgid.
+func InGroup(pid, uid, pgid int) bool { return inGroup(pid, uid, pgid) }
+
 // credSize is the room SCM_CREDENTIALS takes in control data.
 var credSize = unix.CmsgSpace(unix.SizeofUcred)

@@ -46,6 +46,11 @@ type InheritedSocket struct {
 	// parked, idle, when a swap retires it. A socket that is not Busy is
 	// always kept.
 	Keep bool
+	// Asked means a child asked for the address on demand (the reloader
+	// it comes from set ServingSocket.Asked): it stays out of LISTEN_FDS,
+	// and a generation gets it by asking. false means it is handed to
+	// every child in LISTEN_FDS.
+	Asked bool
 }
 
 // ServingSocket is the socket that currently serves an address.
@@ -57,4 +62,7 @@ type ServingSocket struct {
 	// Keep is InheritedSocket.Keep: the socket came from systemd, so the
 	// reloader it is handed to must never shut it down.
 	Keep bool
+	// Asked means a child asked for the address on demand; see
+	// InheritedSocket.Asked.
+	Asked bool
 }

@@ -43,7 +43,7 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range first {
+	for i, m := range first.ms {
 		if nonblocking(t, m.fd) {
 			t.Errorf("%s: the first child got an O_NONBLOCK socket; want blocking, as systemd passes it", addrs[i].Name)
 		}
@@ -57,22 +57,22 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range first {
+	for i, m := range first.ms {
 		if !nonblocking(t, m.fd) {
 			t.Errorf("%s: the serving child's socket lost its O_NONBLOCK when the next child was started", addrs[i].Name)
 		}
 	}
 	if steer {
-		if second[0] == first[0] || nonblocking(t, second[0].fd) {
+		if second.ms[0] == first.ms[0] || nonblocking(t, second.ms[0].fd) {
 			t.Errorf("steered: the new generation must get a blocking socket of its own")
 		}
 	}
-	if second[1] != first[1] {
+	if second.ms[1] != first.ms[1] {
 		t.Fatal("the unix socket must stay shared")
 	}
 	// The first child exits; the second keeps serving.
 	g.Release(first)
-	if !nonblocking(t, second[1].fd) {
+	if !nonblocking(t, second.ms[1].fd) {
 		t.Error("the shared socket changed while the second child serves on it")
 	}
 	// Both gone: the next child is the only holder and gets it blocking.
@@ -81,7 +81,7 @@ func TestAcquireHandsOverBlockingSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range third {
+	for i, m := range third.ms {
 		if nonblocking(t, m.fd) {
 			t.Errorf("%s: a child that is the socket's only holder got it O_NONBLOCK", addrs[i].Name)
 		}

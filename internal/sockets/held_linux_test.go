@@ -59,7 +59,7 @@ func TestRetiredSocketHeldElsewhereLeavesTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone else keeps a copy of generation 1's socket.
-	held, err := unix.Dup(gen1[0].fd)
+	held, err := unix.Dup(gen1.ms[0].fd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestRetiredSocketHeldElsewhereLeavesTheGroup(t *testing.T) {
 	}
 	addr := g.Addrs()[0].Addr
 	dialN(t, addr, 20)
-	if n := queued(t, gen2[0].fd); n != 20 {
+	if n := queued(t, gen2.ms[0].fd); n != 20 {
 		t.Errorf("serving socket got %d of 20 new connections; the rest went to the retired one", n)
 	}
 	if strings.Contains(log.String(), "unexpected listener") {
@@ -155,7 +155,7 @@ func TestSystemdSocketIsParkedNotShutDown(t *testing.T) {
 	if !g.Steered() {
 		t.Skip("no connection steering here")
 	}
-	var prev []*Member
+	var prev *Hand
 	for gen := 1; gen <= 4; gen++ {
 		ms, err := g.Acquire(t.Context())
 		if err != nil {
@@ -172,9 +172,9 @@ func TestSystemdSocketIsParkedNotShutDown(t *testing.T) {
 		if n := len(g.gs[0].members); n > 2 {
 			t.Errorf("generation %d: %d sockets in the group, want at most 2", gen, n)
 		}
-		before := queued(t, ms[0].fd)
+		before := queued(t, ms.ms[0].fd)
 		dialN(t, addr, 5)
-		if n := queued(t, ms[0].fd) - before; n != 5 {
+		if n := queued(t, ms.ms[0].fd) - before; n != 5 {
 			t.Errorf("generation %d: the serving socket got %d of 5 new connections", gen, n)
 		}
 	}

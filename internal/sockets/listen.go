@@ -28,6 +28,9 @@ type ListenOptions struct {
 	// owner and its group may connect, nobody else. The file never has
 	// looser permissions than these, not even between bind and chmod.
 	UnixMode os.FileMode
+	// DualStack clears IPV6_V6ONLY on a "tcp6" socket (Go sets it there),
+	// so that it takes IPv4 connections too. false leaves Go's choice.
+	DualStack bool
 }
 
 // DefaultUnixMode is the permission of unix socket files when

@@ -46,7 +46,24 @@ type group struct {
 	// added to the group.
 	members []*Member
 	serving *Member
+	// asked marks an address a child asked for on demand: it is no part
+	// of LISTEN_FDS, and a generation gets its socket only by asking.
+	asked bool
 }
+
+// Hand is the sockets of one generation: its member of each group, by
+// group index, nil where it has none (an address it never asked for). It
+// grows as the generation asks for sockets; the Set reads and changes it
+// under its lock. Acquire makes one, Release ends it.
+type Hand struct {
+	ms       []*Member
+	fds      []int // LISTEN_FDS, from Acquire
+	released bool
+}
+
+// FDs returns the fds to place at 3, 4, ... in the child: one per
+// address given at start (-l, inherited), none of those asked on demand.
+func (h *Hand) FDs() []int { return h.fds }
 
 // Set holds the sockets of every address, in fd order from 3. The zero Set
 // holds no sockets: every method works and does nothing.
@@ -54,6 +71,12 @@ type Set struct {
 	mu  sync.Mutex
 	log *slog.Logger
 	gs  []*group
+	// steer and opts open the addresses asked for on demand.
+	steer bool
+	opts  ListenOptions
+	// current is the promoted generation's Hand: a socket it asks for
+	// serves at once. nil before the first promotion.
+	current *Hand
 }
 
 // Open opens the inherited sockets, then the listen addresses, in that
@@ -65,7 +88,7 @@ func Open(ctx context.Context, inherited []InheritedSocket, listen []Address, op
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Set{log: log}
+	s := &Set{log: log, steer: steer, opts: opts}
 	for _, in := range inherited {
 		g, err := openInherited(in, steer, log)
 		if err != nil {
@@ -135,9 +158,9 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*group, er
 		m.users = 1 // the other process's child; see ReleaseInherited
 		m.inherited = true
 	}
-	g := &group{Address: in.Address, members: []*Member{m}, serving: m}
+	g := &group{Address: in.Address, members: []*Member{m}, serving: m, asked: in.Asked}
 	g.opts.ReusePort = reusePortSet(fd)
-	if steer && in.Network == "tcp" {
+	if steer && (in.Network == "tcp" || in.Asked) { // asked: tcp4 or tcp6
 		if !g.opts.ReusePort {
 			log.Warn("connection steering unavailable for an inherited socket without SO_REUSEPORT (systemd: ReusePort=yes); using it shared", "addr", in.Addr)
 		} else if in.Busy {
@@ -156,6 +179,8 @@ func openInherited(in InheritedSocket, steer bool, log *slog.Logger) (*group, er
 
 // Addrs returns the owned addresses, with chosen ports, in fd order.
 func (s *Set) Addrs() []Address {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := make([]Address, len(s.gs))
 	for i, g := range s.gs {
 		out[i] = g.Address
@@ -177,11 +202,16 @@ func (s *Set) Listeners() []net.Listener {
 	return out
 }
 
-// Names returns the LISTEN_FDNAMES value: the names joined by ':'.
+// Names returns the LISTEN_FDNAMES value: the names joined by ':', of
+// the addresses in LISTEN_FDS (not those asked on demand).
 func (s *Set) Names() string {
-	names := make([]string, len(s.gs))
-	for i, g := range s.gs {
-		names[i] = g.Name
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, g := range s.gs {
+		if !g.asked {
+			names = append(names, g.Name)
+		}
 	}
 	return strings.Join(names, ":")
 }
@@ -194,7 +224,7 @@ func (s *Set) Serving() []ServingSocket {
 	out := make([]ServingSocket, 0, len(s.gs))
 	for _, g := range s.gs {
 		conn, _ := g.serving.ln.(syscall.Conn)
-		out = append(out, ServingSocket{Address: g.Address, Conn: conn, Keep: g.serving.keep})
+		out = append(out, ServingSocket{Address: g.Address, Conn: conn, Keep: g.serving.keep, Asked: g.asked})
 	}
 	return out
 }
@@ -217,21 +247,14 @@ func (s *Set) ReleaseInherited() {
 // Steered reports whether any address is steered: each generation gets a
 // socket of its own there, and DrainQueues waits for it.
 func (s *Set) Steered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, g := range s.gs {
 		if g.steer {
 			return true
 		}
 	}
 	return false
-}
-
-// FDs returns the fds to place at 3, 4, ... in a child given ms.
-func FDs(ms []*Member) []int {
-	fds := make([]int, len(ms))
-	for i, m := range ms {
-		fds[i] = m.fd
-	}
-	return fds
 }
 
 // Close closes every socket. Call it once, when the supervisor exits.

@@ -33,14 +33,14 @@ func TestUnixSocketsStayShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first[0] != g.gs[0].serving || first[1] != g.gs[1].serving {
+	if first.ms[0] != g.gs[0].serving || first.ms[1] != g.gs[1].serving {
 		t.Fatal("the first child must get the serving sockets")
 	}
 	ms, err := g.Acquire(context.Background()) // a child serves: the next gets its own tcp socket
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms[0] == g.gs[0].serving || ms[1] != g.gs[1].serving {
+	if ms.ms[0] == g.gs[0].serving || ms.ms[1] != g.gs[1].serving {
 		t.Error("a new generation must get a new tcp socket and the shared unix socket")
 	}
 	if len(g.gs[0].members) != 2 {
@@ -74,7 +74,7 @@ func releaseUnderLoad(t *testing.T) int {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	var gens [][]*Member
+	var gens []*Hand
 	for range 3 {
 		ms, err := g.Acquire(context.Background())
 		if err != nil {
@@ -85,10 +85,10 @@ func releaseUnderLoad(t *testing.T) int {
 	g.Promote(gens[2])
 	// Acquire handed the socket over in blocking mode, as to a child;
 	// the test's acceptor uses Go's poller on it.
-	if err := syscall.SetNonblock(gens[2][0].fd, true); err != nil {
+	if err := syscall.SetNonblock(gens[2].ms[0].fd, true); err != nil {
 		t.Fatal(err)
 	}
-	serving := gens[2][0].ln.(net.Listener)
+	serving := gens[2].ms[0].ln.(net.Listener)
 	go func() { // the serving child
 		for {
 			c, err := serving.Accept()
@@ -119,7 +119,7 @@ func releaseUnderLoad(t *testing.T) int {
 	g.Release(gens[0])
 	close(stop)
 	dialers.Wait()
-	n, err := acceptQueueLen(gens[1][0].fd)
+	n, err := acceptQueueLen(gens[1].ms[0].fd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,9 @@ func controlFunc(opts ListenOptions) func(network, address string, c syscall.Raw
 			if serr == nil && opts.ReusePort && network != "unix" && network != "unixgram" {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 			}
+			if serr == nil && opts.DualStack && network == "tcp6" {
+				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
+			}
 			if serr == nil && (network == "unix" || network == "unixgram") {
 				serr = presetUnixMode(int(fd), opts.unixMode())
 			}

@@ -34,62 +34,87 @@ const (
 // shares, so a socket a child already holds (one shared socket, or an
 // inherited one still served by the previous reloader's child) is handed
 // over as it is, never changed under that child.
-func (s *Set) Acquire(ctx context.Context) ([]*Member, error) {
+func (s *Set) Acquire(ctx context.Context) (*Hand, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*Member
-	for _, g := range s.gs {
-		m := g.serving
-		if g.steer && m.users > 0 {
-			if p := parked(g); p != nil {
-				// A kept socket in the group, idle since it was
-				// retired, or a spare that never served.
-				if !p.keep {
-					if err := setBlocking(p.fd); err != nil {
-						s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
-					}
-				}
-				p.users++
-				out = append(out, p)
-				continue
-			}
-			// Sockets that joined since our last change sit before ours.
-			s.checkMembersLocked(g)
-			ln, fd, _, err := listenFD(ctx, g.Address, g.opts)
-			if err != nil {
-				s.releaseLocked(out)
-				return nil, err
-			}
-			m = &Member{ln: ln, fd: fd}
-			g.members = append(g.members, m)
+	h := &Hand{ms: make([]*Member, len(s.gs))}
+	for i, g := range s.gs {
+		if g.asked {
+			continue // a later generation gets it by asking
 		}
-		if m.users == 0 {
-			if err := setBlocking(m.fd); err != nil {
-				s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
-			}
+		m, err := s.acquireLocked(ctx, g)
+		if err != nil {
+			s.releaseLocked(h)
+			return nil, err
 		}
-		m.users++
-		out = append(out, m)
+		h.ms[i] = m
+		h.fds = append(h.fds, m.fd)
 	}
-	return out, nil
+	return h, nil
 }
 
-// Promote steers every new connection to the ready child's sockets ms.
-func (s *Set) Promote(ms []*Member) {
+// acquireLocked picks a new child's socket of g (see Acquire) and counts
+// the child as its user.
+func (s *Set) acquireLocked(ctx context.Context, g *group) (*Member, error) {
+	m := g.serving
+	if g.steer && m.users > 0 {
+		if p := parked(g); p != nil {
+			// A kept socket in the group, idle since it was
+			// retired, or a spare that never served.
+			if !p.keep {
+				if err := setBlocking(p.fd); err != nil {
+					s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
+				}
+			}
+			p.users++
+			return p, nil
+		}
+		// Sockets that joined since our last change sit before ours.
+		s.checkMembersLocked(g)
+		ln, fd, _, err := listenFD(ctx, g.Address, g.opts)
+		if err != nil {
+			return nil, err
+		}
+		m = &Member{ln: ln, fd: fd}
+		g.members = append(g.members, m)
+	}
+	if m.users == 0 {
+		if err := setBlocking(m.fd); err != nil {
+			s.log.Warn("cannot hand the socket over in blocking mode", "addr", g.Addr, "err", err)
+		}
+	}
+	m.users++
+	return m, nil
+}
+
+// Promote steers every new connection to the ready child's sockets h. An
+// address h has no socket of (one asked for on demand by an earlier
+// generation only) keeps its serving socket: the old child serves it until
+// it stops, and then connections wait there for the next generation that
+// asks. Sockets h asks for later are promoted at once.
+func (s *Set) Promote(h *Hand) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.current = h
 	for i, g := range s.gs {
-		prev := g.serving
-		if prev == ms[i] {
-			continue
+		if i < len(h.ms) && h.ms[i] != nil {
+			s.promoteLocked(g, h.ms[i])
 		}
-		g.serving = ms[i]
-		s.steerLocked(g)
-		if prev.users == 0 {
-			// Its child died while this one started: nobody accepts there.
-			s.log.Warn("closing the socket of a child that died during the swap; connections queued on it are reset", "addr", g.Addr)
-			s.removeLocked(g, prev)
-		}
+	}
+}
+
+// promoteLocked makes m g's serving socket.
+func (s *Set) promoteLocked(g *group, m *Member) {
+	prev := g.serving
+	if prev == m {
+		return
+	}
+	g.serving = m
+	s.steerLocked(g)
+	if prev.users == 0 {
+		// Its child died while this one started: nobody accepts there.
+		s.log.Warn("closing the socket of a child that died during the swap; connections queued on it are reset", "addr", g.Addr)
+		s.removeLocked(g, prev)
 	}
 }
 
@@ -113,12 +138,12 @@ func (s *Set) steerLocked(g *group) {
 // steered elsewhere by another process). steered is false when no socket
 // of ms is steered and old; left is the number of connections still queued
 // or unread when the bound ran out (0 when drained).
-func (s *Set) DrainQueues(ms []*Member, pgid int, all bool) (steered bool, left int) {
+func (s *Set) DrainQueues(h *Hand, pgid int, all bool) (steered bool, left int) {
 	s.mu.Lock()
 	var old []*Member
 	for i, g := range s.gs {
-		if g.steer && i < len(ms) && (all || ms[i] != g.serving) {
-			old = append(old, ms[i])
+		if g.steer && i < len(h.ms) && h.ms[i] != nil && (all || h.ms[i] != g.serving) {
+			old = append(old, h.ms[i])
 		}
 	}
 	s.mu.Unlock()
@@ -161,21 +186,26 @@ func (s *Set) DrainQueues(ms []*Member, pgid int, all bool) (steered bool, left 
 	return true, left
 }
 
-// Release drops a gone child's hold on its sockets ms. A socket no child
+// Release drops a gone child's hold on its sockets h. A socket no child
 // uses and no longer serving is closed and leaves its group, and the
-// program is attached again for the new order.
-func (s *Set) Release(ms []*Member) {
+// program is attached again for the new order. h asks for nothing after.
+func (s *Set) Release(h *Hand) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.releaseLocked(ms)
+	s.releaseLocked(h)
 }
 
-func (s *Set) releaseLocked(ms []*Member) {
-	for i, m := range ms {
+func (s *Set) releaseLocked(h *Hand) {
+	h.released = true
+	if s.current == h {
+		s.current = nil
+	}
+	for i, m := range h.ms {
 		if m != nil {
 			s.releaseOne(i, m)
 		}
 	}
+	h.ms = nil
 }
 
 func (s *Set) releaseOne(i int, m *Member) {

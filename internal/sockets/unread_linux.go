@@ -17,7 +17,7 @@ import (
 // unanswered if it reads the request after Shutdown began
 // (golang/go#65802), so the stop signal waits for them.
 func unreadConns(pids []int, ports []uint16) (int, error) {
-	held := socketInodes(pids)
+	held := SocketInodes(pids)
 	if len(held) == 0 {
 		return 0, nil
 	}
@@ -39,9 +39,9 @@ func unreadConns(pids []int, ports []uint16) (int, error) {
 // groupPids returns the processes of group pgid.
 func groupPids(pgid int) []int { return proc.GroupMembers(pgid) }
 
-// socketInodes returns the inodes of the sockets the processes pids have
+// SocketInodes returns the inodes of the sockets the processes pids have
 // open.
-func socketInodes(pids []int) map[uint64]bool {
+func SocketInodes(pids []int) map[uint64]bool {
 	held := map[uint64]bool{}
 	for _, pid := range pids {
 		dir := "/proc/" + strconv.Itoa(pid) + "/fd"

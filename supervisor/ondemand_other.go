@@ -1,0 +1,17 @@
+//go:build !linux
+
+package supervisor
+
+// listenServer: sockets on demand need SO_PEERCRED and fd passing as
+// Linux has them; elsewhere no child gets RELOADER_LISTEN.
+type listenServer struct{}
+
+func (s *Supervisor) startListenServer(int, *handout, bool) (*listenServer, error) {
+	return nil, nil
+}
+
+func (*listenServer) env() []string             { return nil }
+func (*listenServer) handed() <-chan struct{}   { return nil }
+func (*listenServer) accepted() <-chan struct{} { return nil }
+func (*listenServer) serve(int)                 {}
+func (*listenServer) close()                    {}
