@@ -136,7 +136,7 @@ func TestSparesDoNotAccumulate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	var gens [][]*Member
+	var gens []*Hand
 	for range 4 { // four generations, each promoted while the others drain
 		ms, err := g.Acquire(context.Background())
 		if err != nil {
