@@ -1,0 +1,121 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// realEdits is how many edits each unmodified app is swapped through.
+const realEdits = 10
+
+// realApp writes testdata/realapps/NAME/main.go into a new module that
+// requires gin, echo, chi, fiber and grpc (testdata/realapps/go.mod and
+// go.sum, fetched through the module proxy), with "ADDR" and "ADDR2" in
+// the source replaced by addrs. The app is not changed in any other way:
+// no listenfd, no LISTEN_FDS, no $PORT.
+func realApp(t *testing.T, name string, addrs ...string) string {
+	t.Helper()
+	from := filepath.Join("testdata", "realapps")
+	dir := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		b, err := os.ReadFile(filepath.Join(from, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, f), string(b))
+	}
+	b, err := os.ReadFile(filepath.Join(from, name, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	if len(addrs) > 1 {
+		src = strings.ReplaceAll(src, `"ADDR2"`, strconv.Quote(addrs[1]))
+	}
+	src = strings.ReplaceAll(src, `"ADDR"`, strconv.Quote(addrs[0]))
+	write(t, filepath.Join(dir, "main.go"), src)
+	return dir
+}
+
+// startRealSession runs `reloader -- go run .` in the app's module, with no
+// -l: the app binds its own address, and reloader takes it over.
+func startRealSession(t *testing.T, name string) *session {
+	t.Helper()
+	s := newSession(t, "")
+	s.dir = realApp(t, name, s.addr)
+	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--", "go", "run", ".")
+	s.waitReady()
+	return s
+}
+
+// checkExactReadiness fails t unless every swap's child was ready by an
+// exact rule (not a delay) and within init plus 100ms.
+func checkExactReadiness(t *testing.T, s *session) {
+	t.Helper()
+	for _, a := range s.r.events(0, "child_ready") {
+		if v := a["via"]; v == "" || strings.HasPrefix(v, "delay") {
+			t.Errorf("child %s ready via %q, want an exact rule", a["pid"], v)
+		}
+	}
+	for _, a := range s.r.events(0, "swapped") {
+		d, err := time.ParseDuration(a["ready_time"])
+		if err != nil {
+			d, err = time.ParseDuration(a["swap_time"])
+		}
+		if err == nil && d > time.Second {
+			t.Errorf("swap to gen %s took %v to be ready", a["gen"], d)
+		}
+	}
+}
+
+func TestUnmodifiedAppsSwapWithoutLoss(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"nethttp", "gin", "echo", "chi", "fiber"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := startRealSession(t, name)
+			res := s.edits(realEdits)
+			t.Logf("%s: %d edits: %v", name, realEdits, res)
+			if res.Failed() != 0 {
+				t.Errorf("%s: failed requests over %d edits: %v", name, realEdits, res)
+			}
+			if n := len(s.r.events(0, "start_failed")); n != 0 {
+				t.Errorf("%s: %d new children failed to start", name, n)
+			}
+			checkExactReadiness(t, s)
+			s.shutdown()
+		})
+	}
+}
+
+// An app with two listeners (API and metrics) gets both held by reloader
+// and both served by each new generation.
+func TestUnmodifiedAppTwoListeners(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "")
+	metrics := freePort(t)
+	s.dir = realApp(t, "twolisteners", s.addr, metrics)
+	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--", "go", "run", ".")
+	s.waitReady()
+	ml := startLoad("http://" + metrics + "/metrics")
+	res := s.edits(3)
+	waitServed(t, ml, "version=v4 ", 30*time.Second)
+	mres := ml.Finish()
+	if res.Failed() != 0 || mres.Failed() != 0 {
+		t.Errorf("failed requests: api %v; metrics %v", res, mres)
+	}
+	asked := 0
+	for _, a := range s.r.events(0, "listening") {
+		if a["asked_by"] == "app" {
+			asked++
+		}
+	}
+	if asked != 2 {
+		t.Errorf("%d addresses taken over on the app's request, want 2 (api and metrics)", asked)
+	}
+	s.shutdown()
+}

@@ -1,0 +1,27 @@
+// A stock gRPC server on net.Listen, serving the standard health service.
+// Each version reports its own service name as SERVING, so a client can
+// tell which version answered.
+package main
+
+import (
+	"log"
+	"net"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+const version = "v1"
+
+func main() {
+	lis, err := net.Listen("tcp", "ADDR")
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := grpc.NewServer()
+	h := health.NewServer()
+	h.SetServingStatus(version, healthpb.HealthCheckResponse_SERVING)
+	healthpb.RegisterHealthServer(s, h)
+	log.Fatal(s.Serve(lis))
+}
