@@ -21,9 +21,16 @@ type instrumentation struct {
 	pkgDir string // the package directory of an import path, once looked up
 }
 
+// mayInstrument reports whether reloader's builds may carry the hook file,
+// so that apps may ask for sockets on demand: a `go run` command on Linux
+// with Config.Instrument.
+func (s *Supervisor) mayInstrument() bool {
+	return s.isGoRun && s.cfg.Instrument && runtime.GOOS == "linux"
+}
+
 // instrumenting reports whether the next go build adds the hook file.
 func (s *Supervisor) instrumenting() bool {
-	if !s.cfg.Instrument || runtime.GOOS != "linux" {
+	if !s.mayInstrument() {
 		return false
 	}
 	s.instr.mu.Lock()

@@ -87,12 +87,13 @@ func openServer(ctx context.Context, cfg Config, s *Supervisor, inherit bool) (s
 	if err != nil {
 		return nil, err
 	}
+	onDemand := cfg.onDemand || s.mayInstrument()
 	switch {
 	case cfg.Proxy:
 		return newProxyServer(g, cfg.ProxyPortEnv, cfg.ProxyHold, s), nil
-	case len(g.Addrs()) == 0 && !cfg.onDemand:
+	case len(g.Addrs()) == 0 && !onDemand:
 		return bare{}, nil
-	case g.Steered() || (cfg.onDemand && !cfg.NoSteering):
+	case g.Steered() || (onDemand && !cfg.NoSteering):
 		// Addresses asked on demand are steered too.
 		return steered{shared{g}}, nil
 	}
