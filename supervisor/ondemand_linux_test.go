@@ -221,7 +221,8 @@ func TestSocketRequestFromOutsiderRefused(t *testing.T) {
 func TestHandedChildWaitsForAcceptNotDelay(t *testing.T) {
 	t.Parallel()
 	// The child asks well within the delay, and accepts well after it.
-	const delay, slow = time.Second, 2500 * time.Millisecond
+	// The delay is long enough for a start under a loaded -race run.
+	const delay, slow = 4 * time.Second, 6 * time.Second
 	h, _ := onDemandHarness(t, 1, func(c *Config) {
 		c.ReadyDelay = delay
 		// Through sh, whose binary links no READY=1 sender: the delay is
