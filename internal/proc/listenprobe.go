@@ -18,6 +18,17 @@ const (
 	UseEpoll = "epoll"
 )
 
+// Scope says how far ProbeListen looks. The zero Scope looks at the
+// group leader's epoll sets only.
+type Scope struct {
+	// Group: every process of the group, not only its leader. Finding
+	// them scans every process in /proc.
+	Group bool
+	// Accept: the threads' syscalls too. Each costs about a millisecond
+	// to read (the kernel waits until the thread is off CPU).
+	Accept bool
+}
+
 // parseSyscall parses one /proc/PID/task/TID/syscall line: the syscall
 // number and first argument of a thread blocked in a syscall. ok is false
 // for "running", for a thread not in a syscall ("-1 ..."), and for

@@ -28,32 +28,45 @@ func SocketInodes(fds []int) (map[uint64]bool, error) {
 	return out, nil
 }
 
-// ProbeListen reports whether a process of the group pgid uses one of the
-// sockets inodes (SocketInodes of the fds it was handed): UseAccept when a
-// thread is blocked in accept or accept4 on one, UseEpoll when one is
-// registered in an epoll set, "" when neither is seen yet. A process that
-// exits while it is read is skipped; files it cannot read count as
-// nothing seen.
-func ProbeListen(pgid int, inodes map[uint64]bool) string {
+// ProbeListen reports whether the process pgid, or the processes of the
+// group pgid, use one of the sockets inodes (SocketInodes of the fds they
+// were handed): UseEpoll when one is registered in an epoll set, else,
+// with scope.Accept, UseAccept when a thread is blocked in accept or
+// accept4 on one, else "". A process that exits while it is read is
+// skipped; files it cannot read count as nothing seen.
+func ProbeListen(pgid int, inodes map[uint64]bool, scope Scope) string {
 	if len(inodes) == 0 {
 		return ""
 	}
-	epoll := false
-	for _, pid := range GroupMembers(pgid) {
+	pids := []int{pgid}
+	if scope.Group {
+		pids = GroupMembers(pgid)
+	}
+	// Epoll first: fdinfo costs microseconds to read, a thread's syscall
+	// file a millisecond or more.
+	type seen struct {
+		dir    string
+		handed map[uint64]bool
+	}
+	var holders []seen
+	for _, pid := range pids {
 		dir := "/proc/" + strconv.Itoa(pid)
 		handed, polls := fdsOf(dir, inodes)
 		if len(handed) == 0 {
 			continue
 		}
-		if blockedInAccept(dir, handed) {
+		if registered(dir, polls, inodes) {
+			return UseEpoll
+		}
+		holders = append(holders, seen{dir, handed})
+	}
+	if !scope.Accept {
+		return ""
+	}
+	for _, h := range holders {
+		if blockedInAccept(h.dir, h.handed) {
 			return UseAccept
 		}
-		if !epoll {
-			epoll = registered(dir, polls, inodes)
-		}
-	}
-	if epoll {
-		return UseEpoll
 	}
 	return ""
 }

@@ -113,19 +113,32 @@ func TestProbeListenRealProcesses(t *testing.T) {
 				t.Fatalf("SocketInodes = %v, %v", inodes, err)
 			}
 			pgid := startProbeApp(t, c.mode, fd, c.wrapped)
-			got := ProbeListen(pgid, inodes)
+			all := Scope{Group: true, Accept: true}
+			// Only a group scan finds the app behind a shell.
+			if got := ProbeListen(pgid, inodes, Scope{Accept: true}); c.wrapped && got != "" {
+				t.Errorf("ProbeListen of the shell alone = %q, want nothing", got)
+			}
+			got := ProbeListen(pgid, inodes, all)
 			// The accept app prints "up" just before it blocks: wait
 			// until its thread is in the call.
 			for deadline := time.Now().Add(10 * time.Second); got == "" && c.want == UseAccept && time.Now().Before(deadline); {
 				time.Sleep(5 * time.Millisecond)
-				got = ProbeListen(pgid, inodes)
+				got = ProbeListen(pgid, inodes, all)
 			}
 			if got != c.want {
 				t.Fatalf("ProbeListen = %q, want %q", got, c.want)
 			}
+			if got := ProbeListen(pgid, inodes, Scope{Group: true}); c.want == UseAccept && got != "" {
+				t.Errorf("ProbeListen without Accept = %q for an app blocked in accept, want nothing", got)
+			}
+			if !c.wrapped {
+				if got := ProbeListen(pgid, inodes, Scope{Accept: true}); got != c.want {
+					t.Errorf("ProbeListen of the leader alone = %q, want %q", got, c.want)
+				}
+			}
 			// Another socket's inode is never matched.
 			other, _ := SocketInodes([]int{listenSocket(t)})
-			if got := ProbeListen(pgid, other); got != "" {
+			if got := ProbeListen(pgid, other, all); got != "" {
 				t.Errorf("ProbeListen of a socket the app does not hold = %q, want nothing", got)
 			}
 		})

@@ -9,4 +9,4 @@ const ListenProbeWorks = false
 func SocketInodes([]int) (map[uint64]bool, error) { return nil, nil }
 
 // ProbeListen returns "": outside Linux nothing is seen.
-func ProbeListen(int, map[uint64]bool) string { return "" }
+func ProbeListen(int, map[uint64]bool, Scope) string { return "" }
