@@ -1,0 +1,113 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// nodeExporterModule is the Prometheus node_exporter the readiness test
+// builds from its module, through the Go module proxy.
+const nodeExporterModule = "github.com/prometheus/node_exporter@v1.12.1"
+
+// swapLimit is how soon after SIGHUP a swap of an app that links
+// go-systemd but never sends READY=1 must be done. Before the /proc rules
+// it took autoSenderWait, 5s.
+const swapLimit = 1500 * time.Millisecond
+
+// fetchFailed matches go command output that says a module could not be
+// fetched, rather than built.
+var fetchFailed = regexp.MustCompile(`dial tcp|no such host|connection refused|i/o timeout|TLS handshake|reading https?://|404 Not Found|410 Gone|403 Forbidden`)
+
+// buildNodeExporter builds node_exporter once per test binary (serverBins)
+// and skips the test when its module cannot be fetched.
+func buildNodeExporter(t *testing.T) string {
+	t.Helper()
+	start := time.Now()
+	path, out, err := serverBins.build(t, "node_exporter", "node_exporter", func(path string) *exec.Cmd {
+		cmd := exec.Command("go", "install", nodeExporterModule)
+		cmd.Dir = t.TempDir() // outside this module
+		cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(path), "GOFLAGS=-mod=mod")
+		return cmd
+	})
+	if err != nil && fetchFailed.Match(out) {
+		t.Skipf("cannot fetch %s through the Go module proxy: %v\n%s", nodeExporterModule, err, out)
+	}
+	if err != nil {
+		t.Fatalf("go install %s: %v\n%s", nodeExporterModule, err, out)
+	}
+	t.Logf("node_exporter built (or found built) in %v", time.Since(start).Round(time.Millisecond))
+	return path
+}
+
+// timedHups swaps s's child n times with SIGHUP and checks that each swap
+// is done (event=swapped) within swapLimit of the signal, with the new
+// child found ready by a /proc rule (via=epoll or accept), never a delay.
+// check, if not nil, runs after each swap with the new child's pid.
+func timedHups(t *testing.T, s *session, n int, check func(pid int)) {
+	t.Helper()
+	for i := range n {
+		from := s.r.mark()
+		start := time.Now()
+		if err := s.r.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		ready, _ := s.r.waitEvent(from, "child_ready", 30*time.Second)
+		swapped, _ := s.r.waitEvent(from, "swapped", 30*time.Second)
+		took := time.Since(start)
+		pid, err := strconv.Atoi(ready["pid"])
+		if err != nil || swapped["new_pid"] != ready["pid"] {
+			t.Fatalf("swap %d: child_ready %v, swapped %v", i+1, ready, swapped)
+		}
+		s.pids = append(s.pids, pid)
+		t.Logf("swap %d: done %v after SIGHUP, ready via %s in %s", i+1, took.Round(time.Millisecond), ready["via"], ready["ready_time"])
+		if via := ready["via"]; via != "epoll" && via != "accept" {
+			t.Errorf("swap %d: child ready via %q, want epoll or accept", i+1, via)
+		}
+		if took > swapLimit {
+			t.Errorf("swap %d took %v after SIGHUP, want under %v", i+1, took, swapLimit)
+		}
+		if check != nil {
+			check(pid)
+		}
+	}
+}
+
+// An app that takes its socket with go-systemd's activation package and
+// never sends READY=1, under `reloader serve`: each swap is decided by the
+// /proc rules well before the 3s ready delay, and no request fails.
+func TestServeGoSystemdActivationWithoutReady(t *testing.T) {
+	t.Parallel()
+	s, _ := startServeOf(t, []string{buildServer(t, "sdactivation")}, false, "--ready-delay", "3s")
+	l := startLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(s.pids[0])+"\n", 30*time.Second)
+	timedHups(t, s, 3, func(pid int) { waitServed(t, l, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second) })
+	res := l.Finish()
+	if res.Failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
+// Prometheus node_exporter, built from its module and run with
+// --web.systemd-socket, takes reloader's socket; each SIGHUP swap is done
+// within 1.5s, ready by a /proc rule.
+func TestServeNodeExporter(t *testing.T) {
+	t.Parallel()
+	bin := buildNodeExporter(t)
+	s, _ := startServeOf(t, []string{bin, "--web.systemd-socket"}, false, "--ready-delay", "3s")
+	l := startLoad(s.url)
+	waitOK(t, l, 20, 0)
+	timedHups(t, s, 3, func(int) { waitOK(t, l, 20, 0) })
+	res := l.Finish()
+	t.Logf("node_exporter under load: %v", res)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
