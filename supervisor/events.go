@@ -65,7 +65,8 @@ type ChildStarted struct{ Gen, PID int }
 
 // ChildReady reports that generation Gen is ready to serve. Via says which
 // rule decided: "notify" (READY=1), "probe" (proxy mode's connect),
-// "delay", or "delay:silent-sender".
+// "epoll" or "accept" (/proc shows the child's use of a socket it was
+// handed), "delay", or "delay:silent-sender".
 type ChildReady struct {
 	Gen, PID  int
 	Via       string
