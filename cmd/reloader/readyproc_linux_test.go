@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -45,11 +47,36 @@ func buildNodeExporter(t *testing.T) string {
 	return path
 }
 
+// overloaded reports whether the machine's load average is over twice its
+// CPUs, when no wall-clock limit on a child's start-up can hold: on the
+// shared 2-core machine, with a 1-minute load of 10 to 30, a child that
+// sends READY=1 right before it serves took from 78ms to 2.2s to send it.
+func overloaded(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	load, err := strconv.ParseFloat(f[0], 64)
+	if err == nil && load > 2*float64(runtime.NumCPU()) {
+		t.Logf("load average %.1f on %d CPUs: wall-clock limits are logged, not asserted", load, runtime.NumCPU())
+		return true
+	}
+	return false
+}
+
+// maxSeenAfter is how long after an app made its listener reloader may
+// take to decide it is ready: the epoll look runs every 10ms.
+const maxSeenAfter = 500 * time.Millisecond
+
 // timedHups swaps s's child n times with SIGHUP and checks that each swap
 // is done (event=swapped) within swapLimit of the signal, with the new
 // child found ready by a /proc rule (via=epoll or accept), never a delay.
-// check, if not nil, runs after each swap with the new child's pid.
-func timedHups(t *testing.T, s *session, n int, check func(pid int)) {
+// With made, the app prints when it made its listener ("listener made
+// pid=N at_ms=T", testdata/servers/sdactivation), and the ready decision must come
+// within maxSeenAfter of it. The wall-clock limits hold unless the
+// machine is overloaded; the rule always. check, if not nil, runs after each swap with the new child's pid.
+func timedHups(t *testing.T, s *session, n int, made bool, check func(pid int)) {
 	t.Helper()
 	s.r.waitEvent(0, "swapped", 30*time.Second, "new_pid="+strconv.Itoa(s.pids[0]))
 	for i := range n {
@@ -70,8 +97,21 @@ func timedHups(t *testing.T, s *session, n int, check func(pid int)) {
 		if via := ready["via"]; via != "epoll" && via != "accept" {
 			t.Errorf("swap %d: child ready via %q, want epoll or accept", i+1, via)
 		}
-		if took > swapLimit {
+		if took > swapLimit && !overloaded(t) {
 			t.Errorf("swap %d took %v after SIGHUP, want under %v", i+1, took, swapLimit)
+		}
+		if made {
+			m, _ := s.r.waitLine(from, regexp.MustCompile(`listener made pid=`+ready["pid"]+` at_ms=(\d+)`), 30*time.Second)
+			ms, _ := strconv.ParseInt(m[1], 10, 64)
+			at, err := time.Parse(time.RFC3339Nano, ready["time"])
+			if err != nil {
+				t.Fatalf("child_ready time %q: %v", ready["time"], err)
+			}
+			lag := at.Sub(time.UnixMilli(ms))
+			t.Logf("swap %d: ready decided %v after the app made its listener", i+1, lag)
+			if lag > maxSeenAfter && !overloaded(t) {
+				t.Errorf("swap %d: ready decided %v after the app made its listener, want under %v", i+1, lag, maxSeenAfter)
+			}
 		}
 		if check != nil {
 			check(pid)
@@ -87,7 +127,7 @@ func TestServeGoSystemdActivationWithoutReady(t *testing.T) {
 	s, _ := startServeOf(t, []string{buildServer(t, "sdactivation")}, false, "--ready-delay", "3s")
 	l := startLoad(s.url)
 	waitServed(t, l, "pid="+strconv.Itoa(s.pids[0])+"\n", 30*time.Second)
-	timedHups(t, s, 3, func(pid int) { waitServed(t, l, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second) })
+	timedHups(t, s, 3, true, func(pid int) { waitServed(t, l, "pid="+strconv.Itoa(pid)+"\n", 30*time.Second) })
 	res := l.Finish()
 	if res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
@@ -106,7 +146,7 @@ func TestServeNodeExporter(t *testing.T) {
 	s, _ := startServeOf(t, []string{bin, "--web.systemd-socket"}, false, "--ready-delay", "3s")
 	l := startLoad(s.url)
 	waitOK(t, l, 20, 0)
-	timedHups(t, s, 3, func(int) { waitOK(t, l, 20, 0) })
+	timedHups(t, s, 3, false, func(int) { waitOK(t, l, 20, 0) })
 	res := l.Finish()
 	t.Logf("node_exporter under load: %v", res)
 	if res.Failed() != 0 {
