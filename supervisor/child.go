@@ -185,15 +185,24 @@ func (c *child) exitStatus() string {
 	return c.state.String()
 }
 
-// waitReady waits until the child reports READY=1 or, in ReadyAuto and
-// ReadyDelay modes, until it has stayed up for the ready delay. It returns
-// how readiness was decided.
+// waitReady waits until the child is ready and returns which rule
+// decided. In ReadyAuto mode the first rule that holds decides: READY=1
+// ("notify"); a process of the child's group blocked in accept on a socket
+// it was handed ("accept") or with one in an epoll set ("epoll"), seen in
+// /proc; and, last, the child staying up for the ready delay ("delay"). A
+// child whose binary links a READY=1 sender is waited for up to
+// autoSenderWait for READY=1 alone ("delay:silent-sender"). ReadyNotify
+// waits for READY=1 only, ReadyDelay for the delay only. A server with its
+// own rule (the proxy's probe) replaces all but READY=1.
 func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var ready <-chan struct{}
 	if c.notify != nil && s.cfg.Ready != ReadyDelay {
 		ready = c.notify.Ready()
 	}
 	var assume <-chan time.Time
+	var listening <-chan string
 	limit := time.NewTimer(s.cfg.ReadyTimeout)
 	defer limit.Stop()
 	wait, via := s.cfg.ReadyDelay, "delay"
@@ -201,6 +210,8 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		// The app links a READY=1 sender: give a slow start time to finish
 		// before traffic moves, but never fail a swap over a missing READY.
 		wait, via = max(wait, autoSenderWait), "delay:silent-sender"
+	} else if s.cfg.Ready == ReadyAuto {
+		listening = watchListen(ctx, c)
 	}
 	if s.cfg.Ready != ReadyNotify {
 		t := time.NewTimer(wait)
@@ -209,7 +220,7 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	}
 	probed := s.srv.probe(ctx, c.handout, c.done)
 	if probed != nil {
-		assume = nil // the server's own rule decides
+		assume, listening = nil, nil // the server's own rule decides
 	}
 	// An app given a socket on demand is ready at its first accept there.
 	accepted, handed := c.listen.accepted(), c.listen.handed()
@@ -237,6 +248,8 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 			}
 		case <-ready:
 			return "notify", nil
+		case rule := <-listening:
+			return rule, nil
 		case <-assume:
 			return via, nil
 		case <-c.done:

@@ -13,8 +13,11 @@ import (
 type ReadyMode string
 
 const (
-	// ReadyAuto waits for READY=1 on NOTIFY_SOCKET, or treats a child that
-	// stays up for ReadyDelay without sending it as ready. The default.
+	// ReadyAuto takes the first of: READY=1 on NOTIFY_SOCKET; on Linux, a
+	// process of the child's group in accept on a socket it was handed, or
+	// with one in an epoll set; the child staying up for ReadyDelay. A
+	// child whose binary links a READY=1 sender is waited for up to 5s for
+	// READY=1 alone. The default.
 	ReadyAuto ReadyMode = "auto"
 	// ReadyNotify waits for READY=1 only, up to ReadyTimeout.
 	ReadyNotify ReadyMode = "notify"

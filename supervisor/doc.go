@@ -20,7 +20,9 @@
 //     LISTEN_PID (set by the exec shim) and LISTEN_FDNAMES, a private
 //     NOTIFY_SOCKET, or, behind the proxy, a private port in $PORT.
 //  3. Ready. The child is ready on READY=1, on the proxy's connect probe,
-//     or after staying up for the ready delay (Config.Ready). A child that
+//     when /proc shows it blocked in accept on a socket it was handed or
+//     with one in an epoll set (Linux, ReadyAuto), or after staying up for
+//     the ready delay (Config.Ready). A child that
 //     exits or times out first is killed and StartFailed is emitted; the
 //     old child keeps serving. Changes that arrive meanwhile wait, merged
 //     into one, and build once this generation is settled.

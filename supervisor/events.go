@@ -76,7 +76,9 @@ type ChildStarted struct{ Gen, PID int }
 
 // ChildReady reports that generation Gen is ready to serve. Via says which
 // rule decided: "notify" (READY=1), "accept" (an app given a socket on
-// demand accepted on it), "probe" (proxy mode's connect), "delay", or
+// demand accepted on it, or /proc shows a thread in accept on a socket it
+// was handed), "epoll" (/proc shows a handed socket in one of its epoll
+// sets), "probe" (proxy mode's connect), "delay", or
 // "delay:silent-sender".
 type ChildReady struct {
 	Gen, PID  int

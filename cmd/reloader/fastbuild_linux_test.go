@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -27,6 +28,18 @@ type serverBuild struct {
 
 func (c *serverCache) get(t *testing.T, name string) string {
 	t.Helper()
+	path, out, err := c.build(t, name, "server", func(path string) *exec.Cmd { return goBuild(writeApp(t, name), path) })
+	if err != nil {
+		t.Fatalf("go build of server %s: %v\n%s", name, err, out)
+	}
+	return path
+}
+
+// build runs the command that cmd returns for the binary path, the file
+// bin in a directory of name's own, once per test binary, and returns the
+// path with the command's output and error.
+func (c *serverCache) build(t *testing.T, name, bin string, cmd func(path string) *exec.Cmd) (string, []byte, error) {
+	t.Helper()
 	c.mu.Lock()
 	if c.builds == nil {
 		c.builds = map[string]*serverBuild{}
@@ -38,16 +51,12 @@ func (c *serverCache) get(t *testing.T, name string) string {
 	}
 	c.mu.Unlock()
 	b.once.Do(func() {
-		dir := writeApp(t, name)
-		b.path = filepath.Join(filepath.Dir(reloaderBin), "servers", name, "server")
+		b.path = filepath.Join(filepath.Dir(reloaderBin), "servers", name, bin)
 		if b.err = os.MkdirAll(filepath.Dir(b.path), 0o755); b.err == nil {
-			b.out, b.err = goBuild(dir, b.path).CombinedOutput()
+			b.out, b.err = cmd(b.path).CombinedOutput()
 		}
 	})
-	if b.err != nil {
-		t.Fatalf("go build of server %s: %v\n%s", name, b.err, b.out)
-	}
-	return b.path
+	return b.path, b.out, b.err
 }
 
 // copyServer copies the binary of server NAME into a temp dir of the test,

@@ -17,14 +17,19 @@ import (
 // path it was started as), returned too.
 func startServe(t *testing.T, self bool, extra ...string) (*session, string) {
 	t.Helper()
-	bin := buildServer(t, "stock")
+	return startServeOf(t, []string{buildServer(t, "stock")}, self, extra...)
+}
+
+// startServeOf is startServe on the server command argv.
+func startServeOf(t *testing.T, argv []string, self bool, extra ...string) (*session, string) {
+	t.Helper()
 	s := newSession(t, t.TempDir())
 	path := reloaderBin
 	if self {
 		path = copyReloader(t, s.dir)
 	}
 	args := append([]string{"serve", "-l", "web=" + s.addr, "--ready-delay", "50ms", "--pid-file", filepath.Join(s.dir, "reloader.pid")}, extra...)
-	s.r = startReloaderAt(t, path, s.dir, nil, append(args, "--", bin)...)
+	s.r = startReloaderAt(t, path, s.dir, nil, append(append(args, "--"), argv...)...)
 	s.waitReady()
 	return s, path
 }

@@ -113,7 +113,9 @@ func TestSteeringWaitsForAcceptedRequests(t *testing.T) {
 }
 
 // A server that never sends READY=1 (and links no sender) is taken as
-// ready after ready_delay; no request fails across its swaps.
+// ready by the first rule that holds: /proc shows its listener in its
+// epoll set, or the 50ms ready_delay runs out; never the silent-sender
+// wait. No request fails across its swaps.
 func TestReadinessWithoutNotify(t *testing.T) {
 	t.Parallel()
 	s := startBinSession(t, "stock", nil)
@@ -126,8 +128,8 @@ func TestReadinessWithoutNotify(t *testing.T) {
 		t.Errorf("%d child_ready events, want 4", len(ready))
 	}
 	for _, a := range ready {
-		if a["via"] != "delay" {
-			t.Errorf("child %s ready via %q, want delay", a["pid"], a["via"])
+		if a["via"] != "epoll" && a["via"] != "delay" {
+			t.Errorf("child %s ready via %q, want epoll or delay", a["pid"], a["via"])
 		}
 	}
 	s.shutdown()

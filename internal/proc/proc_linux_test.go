@@ -15,6 +15,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(probeAppEnv); mode != "" {
+		runProbeApp(mode)
+	}
 	if shim, err := RunShimIfRequested(); shim {
 		if err == nil {
 			os.Exit(0)
