@@ -191,7 +191,9 @@ func (c *child) exitStatus() string {
 // it was handed ("accept") or with one in an epoll set ("epoll"), seen in
 // /proc; and, last, the child staying up for the ready delay ("delay"). A
 // child whose binary links a READY=1 sender is waited for up to
-// autoSenderWait for READY=1 alone ("delay:silent-sender"). ReadyNotify
+// autoSenderWait for READY=1 alone ("delay:silent-sender"), and an
+// instrumented child, which reports its first accept, for that accept
+// ("delay:no-accept" when it never comes). ReadyNotify
 // waits for READY=1 only, ReadyDelay for the delay only. A server with its
 // own rule (the proxy's probe) replaces all but READY=1.
 func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
@@ -206,7 +208,12 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	limit := time.NewTimer(s.cfg.ReadyTimeout)
 	defer limit.Stop()
 	wait, via := s.cfg.ReadyDelay, "delay"
-	if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
+	if s.cfg.Ready == ReadyAuto && c.listen != nil {
+		// Reloader's hook file reports the app's first accept on a socket
+		// it asks for: give a slow start time to get there.
+		wait, via = max(wait, autoSenderWait), "delay:no-accept"
+		listening = watchListen(ctx, c)
+	} else if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
 		// The app links a READY=1 sender: give a slow start time to finish
 		// before traffic moves, but never fail a swap over a missing READY.
 		wait, via = max(wait, autoSenderWait), "delay:silent-sender"

@@ -79,7 +79,7 @@ type ChildStarted struct{ Gen, PID int }
 // demand accepted on it, or /proc shows a thread in accept on a socket it
 // was handed), "epoll" (/proc shows a handed socket in one of its epoll
 // sets), "probe" (proxy mode's connect), "delay", or
-// "delay:silent-sender".
+// "delay:silent-sender" or "delay:no-accept".
 type ChildReady struct {
 	Gen, PID  int
 	Via       string
