@@ -34,7 +34,7 @@ type built struct {
 	argv   []string // what to start
 	binary string   // the built binary to remove when the child is gone; "" if none
 	// instrumented is set when the binary carries reloader's hook file, so
-	// its child may be given RELOADER_LISTEN.
+	// its child may be given RELOADER_HOOK_SOCKET.
 	instrumented bool
 }
 

@@ -33,11 +33,11 @@ type child struct {
 	binary  string   // built binary to remove when the child is gone; "" if none
 	handout *handout // what the server gave it
 	// instrumented is set when the binary carries reloader's hook file
-	// (Config.Instrument): only then does the child get RELOADER_LISTEN.
+	// (Config.Instrument): only then does the child get RELOADER_HOOK_SOCKET.
 	instrumented bool
 	exe          string // the app's executable
 	pipes        *childPipes
-	// listen serves RELOADER_LISTEN (ondemand.go); nil if none.
+	// listen serves RELOADER_HOOK_SOCKET (ondemand.go); nil if none.
 	listen *listenServer
 	// addrInUse is set when the child printed "address already in use".
 	addrInUse atomic.Bool

@@ -32,7 +32,7 @@ import (
 //	go        serve "kind=go pid=N" on fd 3 with listenfd, as a Go app does
 //	          (net.FileListener sets O_NONBLOCK on the socket)
 //	longline  print a 300 KiB line and long-line-done, then serve
-//	ondemand  ask RELOADER_LISTEN for each address in TEST_ONDEMAND_ADDRS,
+//	ondemand  ask RELOADER_HOOK_SOCKET for each address in TEST_ONDEMAND_ADDRS,
 //	          serve HTTP on all, say "ready" at the first accept, no READY=1
 const childModeEnv = "TEST_CHILD_MODEFILE"
 

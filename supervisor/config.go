@@ -237,7 +237,7 @@ type Config struct {
 	// Logger receives the supervisor's logs. nil means slog.Default().
 	Logger *slog.Logger
 
-	// onDemand serves RELOADER_LISTEN (sockets on demand, ondemand.go) to
+	// onDemand serves RELOADER_HOOK_SOCKET (sockets on demand, ondemand.go) to
 	// every child, and keeps a socket set even without an address. false
 	// means none. Set by tests until instrumented builds set it.
 	onDemand bool

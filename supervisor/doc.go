@@ -40,7 +40,7 @@
 // # Sockets on demand
 //
 // A child reloader built with its instrumentation (Linux) also gets
-// RELOADER_LISTEN, a private unix SOCK_SEQPACKET socket next to its
+// RELOADER_HOOK_SOCKET, a private unix SOCK_SEQPACKET socket next to its
 // NOTIFY_SOCKET. The app asks there for the socket of each TCP address it
 // listens on; an address the supervisor does not hold yet is bound then
 // (Listening with asked_by=app) and held from then on, with a steered

@@ -20,11 +20,11 @@ func TestMergeEnvOneEntryPerKey(t *testing.T) {
 }
 
 // childEnv drops the variables of the activation protocols, reloader's
-// RELOADER_LISTEN included (it is also the env var of the listen key): a
+// RELOADER_HOOK_SOCKET included (it is also the env var of the listen key): a
 // child gets them only from its own supervisor.
 func TestChildEnvDropsProtocolVariables(t *testing.T) {
 	t.Parallel()
-	got := childEnv([]string{"PATH=/bin", "LISTEN_FDS=2", "NOTIFY_SOCKET=/n", "RELOADER_LISTEN=127.0.0.1:8080", "RELOADER_LOG_LEVEL=debug"})
+	got := childEnv([]string{"PATH=/bin", "LISTEN_FDS=2", "NOTIFY_SOCKET=/n", "RELOADER_HOOK_SOCKET=127.0.0.1:8080", "RELOADER_LOG_LEVEL=debug"})
 	want := []string{"PATH=/bin", "RELOADER_LOG_LEVEL=debug"}
 	if !slices.Equal(got, want) {
 		t.Errorf("childEnv = %q, want %q", got, want)

@@ -80,7 +80,7 @@ func buildSupervisor(t *testing.T, dir string, set func(*Config), command ...str
 }
 
 // hooked reports whether the binary carries the hook file, whose
-// RELOADER_LISTEN string stays in a stripped binary.
+// RELOADER_HOOK_SOCKET string stays in a stripped binary.
 func hooked(t *testing.T, binary string) bool {
 	t.Helper()
 	b, err := os.ReadFile(binary)

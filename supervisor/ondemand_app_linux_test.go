@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The "ondemand" test child speaks the RELOADER_LISTEN protocol by hand,
+// The "ondemand" test child speaks the RELOADER_HOOK_SOCKET protocol by hand,
 // as an instrumented app's hooks do: it binds its own socket with
 // SO_REUSEPORT, asks for the address, dup3()s the socket it is given over
 // its own and skips listen(), and says "ready" at its first accept.
@@ -28,8 +28,8 @@ const onDemandSlowEnv = "TEST_ONDEMAND_ACCEPT_AFTER"
 // onDemandListener asks for every address and returns one listener that
 // accepts on all of them and on the -l socket at fd 3, if any.
 func onDemandListener() net.Listener {
-	path := os.Getenv("RELOADER_LISTEN")
-	os.Unsetenv("RELOADER_LISTEN")
+	path := os.Getenv("RELOADER_HOOK_SOCKET")
+	os.Unsetenv("RELOADER_HOOK_SOCKET")
 	var lns []net.Listener
 	if os.Getenv("LISTEN_FDS") == "1" {
 		ln, err := net.FileListener(os.NewFile(3, "listener"))

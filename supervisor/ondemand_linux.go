@@ -26,7 +26,7 @@ const requestWait = 10 * time.Second
 // socket (the proxy).
 var errNoSockets = errors.New("reloader hands no sockets over in this mode")
 
-// listenServer serves RELOADER_LISTEN for one child generation: a unix
+// listenServer serves RELOADER_HOOK_SOCKET for one child generation: a unix
 // SOCK_SEQPACKET socket in the private directory, one exchange per
 // connection, from peers in the child's process group only.
 type listenServer struct {
@@ -64,7 +64,7 @@ func (s *Supervisor) startListenServer(gen int, h *handout, instrumented bool) (
 		given: map[netip.AddrPort]bool{}, conns: map[*net.UnixConn]bool{}, handedCh: make(chan struct{}), acceptCh: make(chan struct{})}, nil
 }
 
-// env returns the child's RELOADER_LISTEN entry.
+// env returns the child's RELOADER_HOOK_SOCKET entry.
 func (ls *listenServer) env() []string {
 	if ls == nil {
 		return nil

@@ -3,7 +3,7 @@
 package supervisor
 
 // listenServer: sockets on demand need SO_PEERCRED and fd passing as
-// Linux has them; elsewhere no child gets RELOADER_LISTEN.
+// Linux has them; elsewhere no child gets RELOADER_HOOK_SOCKET.
 type listenServer struct{}
 
 func (s *Supervisor) startListenServer(int, *handout, bool) (*listenServer, error) {

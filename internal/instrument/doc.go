@@ -14,17 +14,17 @@
 //   - every TCP socket gets SO_REUSEPORT, so its bind succeeds next to the
 //     socket reloader holds for the same address;
 //   - a connect clears it again first;
-//   - a listen on a non-zero port, when RELOADER_LISTEN names reloader's
+//   - a listen on a non-zero port, when RELOADER_HOOK_SOCKET names reloader's
 //     unix SOCK_SEQPACKET socket, asks reloader for its socket of that
 //     address ("listen tcp4 127.0.0.1:8080", or "listen tcp6 [::]:8080
 //     v6only=0"). On "ok" the fd that comes with the reply is dup3'ed over
 //     the app's socket and the real listen is skipped; on any other reply,
-//     or without RELOADER_LISTEN, SO_REUSEPORT is cleared and the app
+//     or without RELOADER_HOOK_SOCKET, SO_REUSEPORT is cleared and the app
 //     listens on its own socket as it would have;
 //   - the first accept on a socket reloader handed over sends
 //     "ready ADDR" (no reply).
 //
-// RELOADER_LISTEN is read once, before the app's own package-level
+// RELOADER_HOOK_SOCKET is read once, before the app's own package-level
 // variables and init functions, and removed from the environment. Without
 // it the hooks cost a setsockopt per TCP socket and nothing else.
 //

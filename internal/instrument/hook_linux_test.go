@@ -17,7 +17,7 @@ import (
 
 // appSource is an unmodified net/http server on the address in its first
 // argument. Its handler reports what the hooks must hide or keep: the
-// RELOADER_LISTEN it and a process it starts see, and, for /dial?addr=,
+// RELOADER_HOOK_SOCKET it and a process it starts see, and, for /dial?addr=,
 // SO_REUSEPORT on an outgoing connection.
 const appSource = `package main
 
@@ -34,7 +34,7 @@ import (
 func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		env, _ := exec.Command("env").Output()
-		fmt.Fprintf(w, "pid=%d getenv=%q child=%v\n", os.Getpid(), os.Getenv("RELOADER_LISTEN"), strings.Contains(string(env), "RELOADER_LISTEN"))
+		fmt.Fprintf(w, "pid=%d getenv=%q child=%v\n", os.Getpid(), os.Getenv("RELOADER_HOOK_SOCKET"), strings.Contains(string(env), "RELOADER_HOOK_SOCKET"))
 	})
 	http.HandleFunc("/dial", func(w http.ResponseWriter, r *http.Request) {
 		c, err := net.Dial("tcp", r.URL.Query().Get("addr"))
@@ -95,7 +95,7 @@ func goBuild(t *testing.T, dir string, args ...string) {
 	}
 }
 
-// reloaderSide plays reloader's end of the RELOADER_LISTEN protocol: it
+// reloaderSide plays reloader's end of the RELOADER_HOOK_SOCKET protocol: it
 // answers every "listen" request with reply (and fd for "ok") and reports
 // every message it receives.
 type reloaderSide struct {
@@ -258,7 +258,7 @@ func TestHookOnRealApp(t *testing.T) {
 		defer syscall.Close(fd)
 		addr := addrOf(t, fd)
 		r := serveListen(t, "ok", fd)
-		cmd := startApp(t, app.hooked, addr, "RELOADER_LISTEN="+r.path)
+		cmd := startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}
@@ -297,7 +297,7 @@ func TestHookOnRealApp(t *testing.T) {
 		addr := addrOf(t, fd)
 		syscall.Close(fd) // the port is free for the app
 		r := serveListen(t, "no x", -1)
-		cmd := startApp(t, app.hooked, addr, "RELOADER_LISTEN="+r.path)
+		cmd := startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}
@@ -322,7 +322,7 @@ func TestHookOnRealApp(t *testing.T) {
 
 	t.Run("unset", func(t *testing.T) {
 		t.Parallel()
-		// Without RELOADER_LISTEN the app binds its own port as before,
+		// Without RELOADER_HOOK_SOCKET the app binds its own port as before,
 		// and a port someone holds with SO_REUSEPORT still fails.
 		fd, err := reuseListener("127.0.0.1:0")
 		if err != nil {

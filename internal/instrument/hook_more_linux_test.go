@@ -43,7 +43,7 @@ func TestHookOnEarlyListener(t *testing.T) {
 		defer syscall.Close(fd)
 		addr := addrOf(t, fd)
 		r := serveListen(t, "ok", fd)
-		startApp(t, app.hooked, addr, "RELOADER_LISTEN="+r.path)
+		startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}
@@ -66,7 +66,7 @@ func TestHookOnEarlyListener(t *testing.T) {
 		port := strings.TrimPrefix(addrOf(t, fd), "127.0.0.1")
 		syscall.Close(fd)
 		r := serveListen(t, "no x", -1)
-		startApp(t, app.hooked, port, "RELOADER_LISTEN="+r.path)
+		startApp(t, app.hooked, port, "RELOADER_HOOK_SOCKET="+r.path)
 		if req, want := r.next(t, "listen"), "listen tcp6 [::]"+port+" v6only=0"; req != want {
 			t.Errorf("request %q, want %q", req, want)
 		}

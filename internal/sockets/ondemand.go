@@ -8,7 +8,7 @@ import (
 )
 
 // Request is one message of the on-demand protocol an instrumented app
-// speaks on RELOADER_LISTEN: "listen tcp4 ADDR", "listen tcp6 ADDR
+// speaks on RELOADER_HOOK_SOCKET: "listen tcp4 ADDR", "listen tcp6 ADDR
 // v6only=0|1" (the app asks for its socket) or "ready ADDR" (its first
 // accept on a socket it was handed). The zero Request is a listen request
 // for no address.
