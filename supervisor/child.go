@@ -34,12 +34,21 @@ type child struct {
 	handout *handout // what the server gave it
 	exe     string   // the app's executable
 	pipes   *childPipes
-	// addrInUse is set when the child printed "address already in use".
+	// addrInUse is set when the child printed "address already in use" (in
+	// any case: Python prints "Address already in use").
 	addrInUse atomic.Bool
-	started   time.Time
-	done      chan struct{}
-	state     *os.ProcessState // set before done is closed
-	waitErr   error
+	// inUseLine is the first line that said so; nil if none did.
+	inUseLine atomic.Pointer[string]
+	// beside is the pid of the child that served when this one started,
+	// 0 if none did (the first start, or a sequential restart).
+	beside int
+	// retired is closed once the child, replaced by a newer one, has been
+	// stopped in the background; nil until then. Set by the run loop.
+	retired chan struct{}
+	started time.Time
+	done    chan struct{}
+	state   *os.ProcessState // set before done is closed
+	waitErr error
 	// stopping is set when the supervisor stops the child on purpose, so its
 	// exit is not reported as a crash.
 	stopping atomic.Bool
@@ -105,7 +114,9 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	}
 	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
-		if bytes.Contains(line, []byte("address already in use")) {
+		if bytes.Contains(bytes.ToLower(line), []byte("address already in use")) {
+			l := string(line)
+			c.inUseLine.CompareAndSwap(nil, &l)
 			c.addrInUse.Store(true)
 		}
 	})
