@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -158,6 +159,13 @@ type SequentialFallback struct {
 	PID  int
 }
 
+// CommandChosen reports the command the supervisor runs when none was
+// configured, and why that one (Config.Chosen).
+type CommandChosen struct {
+	Command []string
+	Why     string
+}
+
 // StaleKilled reports a child that an earlier run left holding an address,
 // ended at start-up (Config.KillStale).
 type StaleKilled struct {
@@ -194,6 +202,7 @@ func (e HookDone) Name() string {
 func (AddressInUse) Name() string       { return "address_in_use" }
 func (StaleKilled) Name() string        { return "stale_killed" }
 func (SequentialFallback) Name() string { return "sequential_fallback" }
+func (CommandChosen) Name() string      { return "command_chosen" }
 func (Stopped) Name() string            { return "stopped" }
 
 const (
@@ -283,6 +292,9 @@ func (e SequentialFallback) record() (slog.Level, string, []any) {
 	return warn, "the app binds its own port, which the old child holds (address already in use): restarting sequentially from now on, stop then start, so requests are refused during a restart",
 		[]any{"addr", e.Addr, "pid", e.PID, "gen", e.Gen,
 			"zero_downtime", "let reloader build the app (command: go run .), take reloader's socket with listenfd.Listen (-l ADDR), or run with --proxy -l ADDR and bind $PORT"}
+}
+func (e CommandChosen) record() (slog.Level, string, []any) {
+	return info, "no command configured; running the module's main package", []any{"command", strings.Join(e.Command, " "), "why", e.Why}
 }
 func (e StaleKilled) record() (slog.Level, string, []any) {
 	return warn, "ending a child an earlier reloader run left behind", []any{"pid", e.PID, "addr", e.Addr}

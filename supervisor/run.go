@@ -87,6 +87,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer s.Close()
 	changes, stopWatch := s.watchOrWarn(ctx)
 	defer stopWatch()
+	if s.cfg.Chosen != "" {
+		s.emit(CommandChosen{Command: s.cfg.Command, Why: s.cfg.Chosen})
+	}
 	for _, a := range s.Addrs() {
 		_, proxied := s.srv.(proxyServer)
 		s.emit(Listening{Address: a, Proxy: proxied})

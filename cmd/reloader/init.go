@@ -65,11 +65,7 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	if _, err := os.Stat(opts.Output); err == nil && !opts.Force {
 		return &usageError{fmt.Errorf("%s already exists; use --force to overwrite it", opts.Output)}
 	}
-	pkgs, err := mainPackages(ctx)
-	if err != nil {
-		return err
-	}
-	pkg, err := chooseMain(opts, pkgs)
+	pkg, err := initMain(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -79,6 +75,23 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %s: runs go run %s on %s\nstart it with: reloader\n", opts.Output, pkg, opts.Listen)
 	return nil
+}
+
+// initMain picks the package the file runs: --main; else what reloader
+// runs with no config (detectMain: the module root, or the only cmd/*
+// main), so init writes the same choice; else, among every main package
+// of the module, the only one or the one chosen at the prompt.
+func initMain(ctx context.Context, opts *InitOptions) (string, error) {
+	if opts.Main == "" {
+		if z, err := detectMain("."); err == nil {
+			return z.Pkg, nil
+		}
+	}
+	pkgs, err := mainPackages(ctx)
+	if err != nil {
+		return "", err
+	}
+	return chooseMain(opts, pkgs)
 }
 
 // mainPackages lists the main packages at and below the working directory.
