@@ -34,8 +34,8 @@ type child struct {
 	handout *handout // what the server gave it
 	exe     string   // the app's executable
 	pipes   *childPipes
-	// addrInUse is set when the child printed "address already in use" (in
-	// any case: Python prints "Address already in use").
+	// addrInUse is set when the child printed "address already in use"
+	// (or Python's "Address already in use").
 	addrInUse atomic.Bool
 	// inUseLine is the first line that said so; nil if none did.
 	inUseLine atomic.Pointer[string]
@@ -114,7 +114,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, argv []string, bin
 	}
 	c := &child{pipes: pipes, gen: gen, pid: p.Pid, proc: p, notify: ns, binary: binary, handout: h, exe: s.resolve(argv[0]), started: time.Now(), done: make(chan struct{})}
 	pipes.started(func(line []byte) {
-		if bytes.Contains(bytes.ToLower(line), []byte("address already in use")) {
+		if bytes.Contains(line, []byte("ddress already in use")) { // Python's "Address"
 			l := string(line)
 			c.inUseLine.CompareAndSwap(nil, &l)
 			c.addrInUse.Store(true)

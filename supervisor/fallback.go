@@ -45,13 +45,18 @@ func (s *Supervisor) inUseBy(c, old *child) (string, bool) {
 	if line == nil {
 		return "", false
 	}
+	return heldBy(*line, groupListens(old.pid), s.ownPorts())
+}
+
+// ownPorts returns the TCP ports reloader holds itself.
+func (s *Supervisor) ownPorts() map[uint16]bool {
 	own := map[uint16]bool{}
 	for _, a := range s.Addrs() {
 		if a.Network == "tcp" {
 			own[portOf(a.Addr)] = true
 		}
 	}
-	return heldBy(*line, groupListens(old.pid), own)
+	return own
 }
 
 // heldBy applies the rule above to the line that said "address already in
@@ -151,7 +156,10 @@ func (s *Supervisor) fallBackLate(ctx context.Context, l *loop, c *child) {
 	l.sequential = true
 	addr := ""
 	if line := c.inUseLine.Load(); line != nil {
-		if ps := portsIn(*line); len(ps) > 0 {
+		// The old child may still hold the port (it drains); else the
+		// message may name it.
+		addr, _ = heldBy(*line, groupListens(c.beside), s.ownPorts())
+		if ps := portsIn(*line); addr == "" && len(ps) > 0 {
 			addr = ":" + strconv.Itoa(int(ps[0]))
 		}
 	}

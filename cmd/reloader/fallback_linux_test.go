@@ -12,18 +12,20 @@ import (
 )
 
 // An app that binds its own port, run through a `sh -c` wrapper with no
-// -l and default settings: the first edit's child cannot bind next to the
-// old one, reloader falls back to sequential restarts, says so once, and
-// every edit is served. The build is cheapBuild's copy of a prebuilt
-// binary; VERSION beside it is what the app serves. The app keeps its port
-// for a second after SIGTERM, so the conflict happens even when a loaded
-// machine starts the new child after the ready delay has passed.
+// -l and the default restart and readiness rules: the first edit's child
+// cannot bind next to the old one, reloader falls back to sequential
+// restarts, says so once, and every edit is served. The build is
+// cheapBuild's copy of a prebuilt binary; VERSION beside it is what the
+// app serves. The app sends READY=1 once bound, and the ready delay is
+// raised to 60s, so a new child is never taken as ready before it tried
+// its bind, however slowly a loaded machine starts it (over 2s seen): the
+// conflict happens every run.
 func TestFallbackShWrapperServesEveryEdit(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, writeApp(t, "bindapp"))
 	build := cheapBuild(t, "bindapp") // --build-command SH --run-binary BIN
 	bin := build[3]
-	s.r = startReloader(t, s.dir, "--debounce", "20ms", build[0], build[1], "--env", "ADDR="+s.addr,
+	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--ready-delay", "60s", build[0], build[1], "--env", "ADDR="+s.addr,
 		"--", "sh", "-c", bin+"; echo app exited")
 	checkFallback(t, s, func(v string) { setVersion(t, s.dir, v) })
 }
@@ -32,9 +34,11 @@ func TestFallbackShWrapperServesEveryEdit(t *testing.T) {
 // -l and default settings, serves every edit of the file it serves. The
 // wrapper copies the file into a directory of the child's own at start,
 // so a generation serves the version it started with, as a built app
-// would. The ready delay is raised to 5s, only so that the new child
-// always meets the old one (Python took 3s to start on the loaded test
-// machine, longer than the default 500ms).
+// would. The old python keeps its port until it is killed: the wrapper
+// starts it with SIGTERM ignored, and the stop timeout is 10s, so the new
+// python meets it every run even when it binds long after the ready delay
+// (Python took over 5s to start on the loaded test machine); it is then
+// taken as ready, fails to bind, and reloader falls back all the same.
 func TestFallbackPythonServesEveryEdit(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
@@ -45,8 +49,8 @@ func TestFallbackPythonServesEveryEdit(t *testing.T) {
 	write(t, page, "version=v1\n")
 	_, port, _ := strings.Cut(s.addr, ":")
 	snaps := t.TempDir()
-	run := fmt.Sprintf(`d=$(mktemp -d -p %s) && cp index.html "$d"/ && exec python3 -m http.server %s --bind 127.0.0.1 --directory "$d"`, snaps, port)
-	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--ext", "html", "--ready-delay", "5s", "--", "sh", "-c", run)
+	run := fmt.Sprintf(`trap "" TERM; d=$(mktemp -d -p %s) && cp index.html "$d"/ && exec python3 -m http.server %s --bind 127.0.0.1 --directory "$d"`, snaps, port)
+	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--ext", "html", "--stop-timeout", "10s", "--", "sh", "-c", run)
 	checkFallback(t, s, func(v string) { write(t, page, "version="+v+"\n") })
 }
 

@@ -33,7 +33,9 @@ func newCmdInit(io ioStreams, runF func(context.Context, *InitOptions) error) *c
 		Short: "Write a commented .reloader.toml for this module's main package",
 		Long: `Write a commented .reloader.toml that runs the main package of the Go module
 in the working directory with go run, on 127.0.0.1:8080 unless --listen says
-otherwise. With several main packages, --main picks one; without it, init asks
+otherwise. Without --main it writes what reloader runs with no config: the
+module root if it is a main package, or the only main package under cmd/.
+Otherwise, with several main packages, --main picks one; without it, init asks
 when standard input is a terminal and fails otherwise. An existing file is
 never overwritten without --force.`,
 		Example: "  reloader init\n  reloader init --main ./cmd/api --listen 127.0.0.1:9000",
