@@ -39,12 +39,21 @@ type child struct {
 	pipes        *childPipes
 	// listen serves RELOADER_HOOK_SOCKET (ondemand.go); nil if none.
 	listen *listenServer
-	// addrInUse is set when the child printed "address already in use".
+	// addrInUse is set when the child printed "address already in use"
+	// (or Python's "Address already in use").
 	addrInUse atomic.Bool
-	started   time.Time
-	done      chan struct{}
-	state     *os.ProcessState // set before done is closed
-	waitErr   error
+	// inUseLine is the first line that said so; nil if none did.
+	inUseLine atomic.Pointer[string]
+	// beside is the pid of the child that served when this one started,
+	// 0 if none did (the first start, or a sequential restart).
+	beside int
+	// retired is closed once the child, replaced by a newer one, has been
+	// stopped in the background; nil until then. Set by the run loop.
+	retired chan struct{}
+	started time.Time
+	done    chan struct{}
+	state   *os.ProcessState // set before done is closed
+	waitErr error
 	// stopping is set when the supervisor stops the child on purpose, so its
 	// exit is not reported as a crash.
 	stopping atomic.Bool
@@ -124,7 +133,9 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 	}
 	c.pipes, c.pid, c.proc, c.started = pipes, p.Pid, p, time.Now()
 	pipes.started(func(line []byte) {
-		if bytes.Contains(line, []byte("address already in use")) {
+		if bytes.Contains(line, []byte("ddress already in use")) { // Python's "Address"
+			l := string(line)
+			c.inUseLine.CompareAndSwap(nil, &l)
 			c.addrInUse.Store(true)
 		}
 	})

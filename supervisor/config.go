@@ -60,6 +60,10 @@ type Config struct {
 	// `go build` and the binary is run directly; anything else runs as
 	// given and is restarted on change.
 	Command []string
+	// Chosen says why Command was chosen when nothing configured it
+	// (reloader's zero configuration), for the CommandChosen event at
+	// start. "" means Command was configured, and no event.
+	Chosen string
 	// Dir is the working directory of builds and hooks, and of children
 	// unless RunDir is set. "" means the supervisor's own.
 	Dir string

@@ -53,7 +53,11 @@
 //
 // In sequential mode (Config.Restart, and on platforms that cannot hand
 // sockets to a child) the old child is stopped after step 1 and before
-// step 2; requests wait in the kernel's queue meanwhile. A serving child
+// step 2; requests wait in the kernel's queue meanwhile. An app that binds
+// its own port cannot start next to the old child: when a new child fails
+// with "address already in use" on an address the old child's process
+// group listens on, the run switches to sequential mode for good, emits
+// SequentialFallback once, and starts the same build again at once. A serving child
 // that exits on its own emits Crashed and, with Config.RestartOnCrash, is
 // restarted after a backoff that doubles up to a cap.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -161,6 +162,24 @@ type AddressInUse struct {
 	Printed bool
 }
 
+// SequentialFallback reports that generation Gen could not start next to
+// the serving child PID because the app binds its own port, which PID
+// holds (address already in use). From now on the old child is stopped
+// before a new one starts, and Gen starts again that way at once; the
+// event comes once per run.
+type SequentialFallback struct {
+	Gen  int
+	Addr string // the address PID listens on; "" where it cannot be looked up
+	PID  int
+}
+
+// CommandChosen reports the command the supervisor runs when none was
+// configured, and why that one (Config.Chosen).
+type CommandChosen struct {
+	Command []string
+	Why     string
+}
+
 // StaleKilled reports a child that an earlier run left holding an address,
 // ended at start-up (Config.KillStale).
 type StaleKilled struct {
@@ -195,9 +214,11 @@ func (e HookDone) Name() string {
 	}
 	return "hook_done"
 }
-func (AddressInUse) Name() string { return "address_in_use" }
-func (StaleKilled) Name() string  { return "stale_killed" }
-func (Stopped) Name() string      { return "stopped" }
+func (AddressInUse) Name() string       { return "address_in_use" }
+func (StaleKilled) Name() string        { return "stale_killed" }
+func (SequentialFallback) Name() string { return "sequential_fallback" }
+func (CommandChosen) Name() string      { return "command_chosen" }
+func (Stopped) Name() string            { return "stopped" }
 
 const (
 	info = slog.LevelInfo
@@ -287,6 +308,14 @@ func (e AddressInUse) record() (slog.Level, string, []any) {
 		return fail, "the app binds an address reloader already holds (address already in use)", fixes
 	}
 	return warn, "the app exited right after starting while reloader holds its address; if it binds that address itself", fixes
+}
+func (e SequentialFallback) record() (slog.Level, string, []any) {
+	return warn, "the app binds its own port, which the old child holds (address already in use): restarting sequentially from now on, stop then start, so requests are refused during a restart",
+		[]any{"addr", e.Addr, "pid", e.PID, "gen", e.Gen,
+			"zero_downtime", "let reloader build the app (command: go run .), take reloader's socket with listenfd.Listen (-l ADDR), or run with --proxy -l ADDR and bind $PORT"}
+}
+func (e CommandChosen) record() (slog.Level, string, []any) {
+	return info, "no command configured; running the module's main package", []any{"command", strings.Join(e.Command, " "), "why", e.Why}
 }
 func (e StaleKilled) record() (slog.Level, string, []any) {
 	return warn, "ending a child an earlier reloader run left behind", []any{"pid", e.PID, "addr", e.Addr}

@@ -332,7 +332,7 @@ func testShutdownAtCancel(t *testing.T, readyWins bool) {
 	l := loop{serving: serving}
 	a := &attempt{gen: 2, change: "a.go"}
 	l.next = a
-	r.s.startPhase(ctx, a, step{built: built{argv: []string{"app"}}})
+	r.s.startPhase(ctx, a, step{built: built{argv: []string{"app"}}}, serving)
 	synctest.Wait() // child 1002 started, waiting to be ready
 	cancel()        // Ctrl-C: ready and cancelled at once
 	synctest.Wait()

@@ -18,9 +18,12 @@ type fakeGens struct {
 	readyTime time.Duration
 	stopTime  time.Duration
 
-	mu        sync.Mutex
-	badBuild  map[int]bool // generations whose build fails
-	badStart  map[int]bool // generations whose child exits before it is ready
+	mu       sync.Mutex
+	badBuild map[int]bool // generations whose build fails
+	badStart map[int]bool // generations whose child exits before it is ready
+	// binds holds the generations whose child binds this address itself:
+	// it exits before it is ready while another child is alive.
+	binds     map[int]string
 	children  map[int]*child
 	stopped   []int // pids, in the order their stop began
 	reaped    []int // pids released after they exited on their own
@@ -30,7 +33,7 @@ type fakeGens struct {
 func newFakeGens() *fakeGens {
 	return &fakeGens{
 		buildTime: time.Second, readyTime: 100 * time.Millisecond, stopTime: 50 * time.Millisecond,
-		badBuild: map[int]bool{}, badStart: map[int]bool{}, children: map[int]*child{},
+		badBuild: map[int]bool{}, badStart: map[int]bool{}, binds: map[int]string{}, children: map[int]*child{},
 	}
 }
 
@@ -61,7 +64,7 @@ func (f *fakeGens) startChild(_ context.Context, gen int, _ built) (*child, erro
 
 func (f *fakeGens) waitReady(ctx context.Context, c *child) (string, error) {
 	f.mu.Lock()
-	bad := f.badStart[c.gen]
+	bad := f.badStart[c.gen] || f.binds[c.gen] != "" && f.othersAlive(c)
 	f.mu.Unlock()
 	if bad {
 		f.exit(c)
@@ -86,6 +89,24 @@ func (f *fakeGens) stop(c *child, _ bool) {
 	f.exit(c)
 }
 
+// othersAlive reports whether a child other than c has not exited; f.mu
+// is held.
+func (f *fakeGens) othersAlive(c *child) bool {
+	for _, o := range f.children {
+		if o != c && o.alive() {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeGens) inUseBy(c, old *child) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	addr := f.binds[c.gen]
+	return addr, addr != "" && old.alive()
+}
+
 func (f *fakeGens) kill(c *child) { c.stopping.Store(true); f.exit(c) }
 func (f *fakeGens) reap(c *child) {
 	f.mu.Lock()
@@ -104,13 +125,15 @@ func (f *fakeGens) exit(c *child) {
 	}
 }
 
-// crash makes generation gen's child exit on its own.
-func (f *fakeGens) crash(gen int) {
+// child returns generation gen's latest child, or nil.
+func (f *fakeGens) child(gen int) *child {
 	f.mu.Lock()
-	c := f.children[gen]
-	f.mu.Unlock()
-	f.exit(c)
+	defer f.mu.Unlock()
+	return f.children[gen]
 }
+
+// crash makes generation gen's child exit on its own.
+func (f *fakeGens) crash(gen int) { f.exit(f.child(gen)) }
 
 // loopRun runs a Supervisor on f inside the current synctest bubble and
 // records its events.

@@ -26,6 +26,9 @@ type generations interface {
 	kill(c *child)
 	// reap releases what a child that exited on its own held.
 	reap(c *child)
+	// inUseBy reports whether c, which failed to become ready, failed to
+	// bind an address that old (nil: none) holds, and names it.
+	inUseBy(c, old *child) (addr string, held bool)
 }
 
 // phase is where an attempt to bring up a new generation stands.
@@ -55,6 +58,11 @@ type step struct {
 	via     string
 	started time.Time
 	err     error
+	// inUseByOld is set when the start failed on an address (inUse; ""
+	// if unknown) that the serving child holds; argv and binary are kept
+	// to start again.
+	inUseByOld bool
+	inUse      string
 }
 
 // loop is the run loop's state: the serving child, the attempt under way,
@@ -65,6 +73,11 @@ type loop struct {
 	pending string // a change that arrived while next could not be cancelled
 	gen     int
 	crashes crashLoop
+	// sequential is set for the rest of the run once a new child could not
+	// bind an address the old one holds (fallBack).
+	sequential bool
+	// retiring is the child last replaced, stopped in the background.
+	retiring *child
 }
 
 // Run runs the app until ctx is done, then stops the serving child and
@@ -73,6 +86,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer s.Close()
 	changes, stopWatch := s.watchOrWarn(ctx)
 	defer stopWatch()
+	if s.cfg.Chosen != "" {
+		s.emit(CommandChosen{Command: s.cfg.Command, Why: s.cfg.Chosen})
+	}
 	for _, a := range s.Addrs() {
 		_, proxied := s.srv.(proxyServer)
 		s.emit(Listening{Address: a, Proxy: proxied})
@@ -95,7 +111,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case st := <-l.next.doneChan():
 			s.advance(ctx, &l, st)
 		case <-l.serving.doneChan():
-			s.crashed(&l)
+			s.crashed(ctx, &l)
 		case <-l.crashes.timer():
 			l.crashes.fired()
 			s.trigger(ctx, &l, "restart after crash")
@@ -134,8 +150,9 @@ func (s *Supervisor) buildPhase(ctx context.Context, a *attempt) {
 }
 
 // startPhase starts the attempt's child and waits until it is ready, in the
-// background.
-func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step) {
+// background. old is the child serving meanwhile (nil: none); a new child
+// that fails on an address old holds reports it in step.inUse.
+func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step, old *child) {
 	a.phase = starting
 	s.runPhase(ctx, a, func(ctx context.Context) step {
 		r := step{started: time.Now()}
@@ -147,6 +164,7 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step) {
 			r.err = err
 			return r
 		}
+		ch.beside = pidOf(old)
 		s.emit(ChildStarted{Gen: a.gen, PID: ch.pid})
 		if r.via, r.err = s.gens.waitReady(ctx, ch); r.err != nil {
 			if ctx.Err() != nil && ch.alive() {
@@ -155,7 +173,17 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step) {
 				s.gens.stop(ch, false)
 				return r
 			}
+			bin := ch.binary
+			ch.binary = "" // kept for a start after old is stopped
 			s.gens.kill(ch)
+			if addr, ok := s.gens.inUseBy(ch, old); ok && ctx.Err() == nil {
+				r.inUseByOld, r.inUse, r.built = true, addr, b.built
+				r.binary = bin
+				return r
+			}
+			if bin != "" {
+				os.Remove(bin)
+			}
 			s.explainFailedStart(ch, r.err)
 			return r
 		}
@@ -182,17 +210,17 @@ func (s *Supervisor) advance(ctx context.Context, l *loop, st step) {
 	switch {
 	case errors.Is(st.err, context.Canceled):
 		l.next = nil
+	case st.inUseByOld:
+		s.fallBack(ctx, l, a, st)
+		return
 	case st.err != nil:
 		l.next = nil
 		s.failed(l, a, st)
 	case a.phase == building:
-		if l.serving != nil && s.sequential() {
-			// Stop-then-start: the app cannot run twice, or binds its port itself.
-			a.stopped = l.serving.pid
-			s.gens.stop(l.serving, false)
-			l.serving = nil
+		if s.sequential(l) {
+			s.stopForStart(l, a)
 		}
-		s.startPhase(ctx, a, st)
+		s.startPhase(ctx, a, st, l.serving)
 		return
 	default:
 		l.next = nil
@@ -232,9 +260,12 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 	switch {
 	case old.alive():
 		old.stopping.Store(true)
+		old.retired = make(chan struct{})
+		l.retiring = old
 		s.drains.Add(1)
 		go func() {
 			defer s.drains.Done()
+			defer close(old.retired)
 			s.gens.stop(old, true)
 		}()
 	case old != nil:
@@ -250,13 +281,17 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 }
 
 // crashed handles the serving child's exit.
-func (s *Supervisor) crashed(l *loop) {
+func (s *Supervisor) crashed(ctx context.Context, l *loop) {
 	c := l.serving
 	l.serving = nil
 	if c.stopping.Load() {
 		return // a sequential stop, or a retire already under way
 	}
 	s.gens.reap(c)
+	if s.failedBeside(l, c) {
+		s.fallBackLate(ctx, l, c)
+		return
+	}
 	if !s.cfg.RestartOnCrash {
 		s.emit(Crashed{PID: c.pid, Status: c.exitStatus()})
 		return
@@ -289,8 +324,8 @@ func (s *Supervisor) shutdown(l *loop) {
 		switch {
 		case st.child != nil:
 			s.gens.stop(st.child, false) // ready as the context was cancelled
-		case st.err == nil && st.binary != "":
-			os.Remove(st.binary) // built as the context was cancelled
+		case st.binary != "":
+			os.Remove(st.binary) // built (or kept to start again) as the context was cancelled
 		}
 	}
 	s.drains.Wait()
@@ -299,8 +334,24 @@ func (s *Supervisor) shutdown(l *loop) {
 
 // sequential reports whether a new child must wait until the old one is
 // gone.
-func (s *Supervisor) sequential() bool {
-	return !proc.InheritFDs || s.cfg.Restart == RestartSequential
+func (s *Supervisor) sequential(l *loop) bool {
+	return l.sequential || !proc.InheritFDs || s.cfg.Restart == RestartSequential
+}
+
+// stopForStart stops the serving child, if any, before attempt a starts,
+// and waits until the child last replaced is gone: the app cannot run
+// twice, or binds its port itself.
+func (s *Supervisor) stopForStart(l *loop, a *attempt) {
+	if r := l.retiring; r != nil {
+		l.retiring = nil
+		<-r.retired // its stop is bounded by the stop timeout
+	}
+	if l.serving == nil {
+		return
+	}
+	a.stopped = l.serving.pid
+	s.gens.stop(l.serving, false)
+	l.serving = nil
 }
 
 // doneChan returns the channel a phase reports on, or nil.

@@ -37,6 +37,15 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	case len(build) > 0 && len(command) == 0:
 		return c, s.errorf("run.binary", "build.command is set but no program to run: set run.binary to what it builds")
 	}
+	var chosen string
+	if len(command) == 0 && s.fileName() == "" {
+		// Zero configuration: the module's main package.
+		z, err := detectMain(".")
+		if err != nil {
+			return c, err
+		}
+		command, chosen = z.Command(), z.Why
+	}
 	if len(command) == 0 {
 		where := "no " + DefaultConfigFile + " here"
 		if f := s.fileName(); f != "" {
@@ -45,6 +54,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 		return c, &usageError{fmt.Errorf("%w (%s): use reloader [flags] -- COMMAND, e.g. reloader -l 127.0.0.1:8080 -- go run ./cmd/api, or reloader init", errNothingToRun, where)}
 	}
 	c.Command = append(command, runArgs...)
+	c.Chosen = chosen
 	c.Build = build
 	c.BuildOutput = s.str("build.output")
 	c.BuildFlags = s.list("build.flags")

@@ -33,7 +33,9 @@ func newCmdInit(io ioStreams, runF func(context.Context, *InitOptions) error) *c
 		Short: "Write a commented .reloader.toml for this module's main package",
 		Long: `Write a commented .reloader.toml that runs the main package of the Go module
 in the working directory with go run, on 127.0.0.1:8080 unless --listen says
-otherwise. With several main packages, --main picks one; without it, init asks
+otherwise. Without --main it writes what reloader runs with no config: the
+module root if it is a main package, or the only main package under cmd/.
+Otherwise, with several main packages, --main picks one; without it, init asks
 when standard input is a terminal and fails otherwise. An existing file is
 never overwritten without --force.`,
 		Example: "  reloader init\n  reloader init --main ./cmd/api --listen 127.0.0.1:9000",
@@ -65,11 +67,7 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	if _, err := os.Stat(opts.Output); err == nil && !opts.Force {
 		return &usageError{fmt.Errorf("%s already exists; use --force to overwrite it", opts.Output)}
 	}
-	pkgs, err := mainPackages(ctx)
-	if err != nil {
-		return err
-	}
-	pkg, err := chooseMain(opts, pkgs)
+	pkg, err := initMain(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -79,6 +77,23 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %s: runs go run %s on %s\nstart it with: reloader\n", opts.Output, pkg, opts.Listen)
 	return nil
+}
+
+// initMain picks the package the file runs: --main; else what reloader
+// runs with no config (detectMain: the module root, or the only cmd/*
+// main), so init writes the same choice; else, among every main package
+// of the module, the only one or the one chosen at the prompt.
+func initMain(ctx context.Context, opts *InitOptions) (string, error) {
+	if opts.Main == "" {
+		if z, err := detectMain("."); err == nil {
+			return z.Pkg, nil
+		}
+	}
+	pkgs, err := mainPackages(ctx)
+	if err != nil {
+		return "", err
+	}
+	return chooseMain(opts, pkgs)
 }
 
 // mainPackages lists the main packages at and below the working directory.

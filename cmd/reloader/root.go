@@ -33,7 +33,9 @@ dies before it is ready, never replaces the one serving.
 
 Wrapping "go run" builds the binary and runs it directly, so the server is
 reloader's child, never a grandchild. Settings come from .reloader.toml, then
-RELOADER_* environment variables, then flags.`
+RELOADER_* environment variables, then flags. With no config file and no
+command, reloader runs go run . when the module root is a main package, or
+go run ./cmd/NAME when that is the only main package under cmd/.`
 
 func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *cobra.Command {
 	opts := &RootOptions{IO: io}
@@ -41,7 +43,7 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 		Use:           "reloader [flags] [-- COMMAND [ARGS...]]",
 		Short:         "Hot-restart supervisor for Go servers that never refuses a connection",
 		Long:          rootLong,
-		Example:       "  reloader -l 127.0.0.1:8080 -- go run ./cmd/api\n  reloader            # runs what .reloader.toml says",
+		Example:       "  reloader -l 127.0.0.1:8080 -- go run ./cmd/api\n  reloader            # runs what .reloader.toml says; with none, the module's main package",
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,

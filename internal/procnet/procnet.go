@@ -50,7 +50,7 @@ func Read(network string, port uint16) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("procnet: %w", err)
 		}
-		es, err := parse(f, port)
+		es, err := parse(f, func(a netip.AddrPort) bool { return a.Port() == port })
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("procnet: %s: %w", path, err)
@@ -64,14 +64,15 @@ func Read(network string, port uint16) ([]Entry, error) {
 // whose local port is port. Rows with fewer than ten fields are skipped; a
 // row whose address, state, uid or inode does not parse is an error.
 func Parse(r io.Reader, port uint16) ([]Entry, error) {
-	out, err := parse(r, port)
+	out, err := parse(r, func(a netip.AddrPort) bool { return a.Port() == port })
 	if err != nil {
 		return nil, fmt.Errorf("procnet: %w", err)
 	}
 	return out, nil
 }
 
-func parse(r io.Reader, port uint16) ([]Entry, error) {
+// parse returns the entries whose local address keep accepts.
+func parse(r io.Reader, keep func(netip.AddrPort) bool) ([]Entry, error) {
 	var out []Entry
 	sc := bufio.NewScanner(r)
 	first := true
@@ -88,7 +89,7 @@ func parse(r io.Reader, port uint16) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		if local.Port() != port {
+		if !keep(local) {
 			continue
 		}
 		remote, err := ParseAddr(f[2])

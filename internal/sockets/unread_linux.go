@@ -3,10 +3,6 @@
 package sockets
 
 import (
-	"os"
-	"strconv"
-	"strings"
-
 	"github.com/reloader-dev/reloader/internal/proc"
 	"github.com/reloader-dev/reloader/internal/procnet"
 )
@@ -17,7 +13,7 @@ import (
 // unanswered if it reads the request after Shutdown began
 // (golang/go#65802), so the stop signal waits for them.
 func unreadConns(pids []int, ports []uint16) (int, error) {
-	held := SocketInodes(pids)
+	held := procnet.Inodes(pids)
 	if len(held) == 0 {
 		return 0, nil
 	}
@@ -41,24 +37,4 @@ func groupPids(pgid int) []int { return proc.GroupMembers(pgid) }
 
 // SocketInodes returns the inodes of the sockets the processes pids have
 // open.
-func SocketInodes(pids []int) map[uint64]bool {
-	held := map[uint64]bool{}
-	for _, pid := range pids {
-		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-		fds, _ := os.ReadDir(dir)
-		for _, fd := range fds {
-			link, err := os.Readlink(dir + "/" + fd.Name())
-			if err != nil {
-				continue
-			}
-			inode, ok := strings.CutPrefix(link, "socket:[")
-			if !ok {
-				continue
-			}
-			if v, err := strconv.ParseUint(strings.TrimSuffix(inode, "]"), 10, 64); err == nil {
-				held[v] = true
-			}
-		}
-	}
-	return held
-}
+func SocketInodes(pids []int) map[uint64]bool { return procnet.Inodes(pids) }
