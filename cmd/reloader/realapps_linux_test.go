@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -112,6 +114,82 @@ func TestUnmodifiedAppTwoListeners(t *testing.T) {
 	}
 	if asked != 2 {
 		t.Errorf("%d addresses taken over on the app's request, want 2 (api and metrics)", asked)
+	}
+	checkExactReadiness(t, s)
+	s.shutdown()
+}
+
+// A stock gRPC server (grpc.NewServer on net.Listen, the standard health
+// service, GracefulStop on SIGTERM) swapped through 10 edits under grpc-go
+// clients, half of them on a new connection per call: no call fails.
+func TestUnmodifiedGRPCServer(t *testing.T) {
+	t.Parallel()
+	load, out, err := serverBins.build(t, "grpcload", "grpcload", func(path string) *exec.Cmd {
+		cmd := exec.Command("go", "build", "-o", path, "./grpcload")
+		cmd.Dir = filepath.Join("testdata", "realapps")
+		return cmd
+	})
+	if err != nil {
+		t.Fatalf("build grpcload: %v\n%s", err, out)
+	}
+	s := startRealSession(t, "grpc")
+	cmd := exec.Command(load, s.addr)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	next := func(prefix string) string {
+		t.Helper()
+		timeout := time.After(60 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("grpcload ended before %q", prefix)
+				}
+				if strings.HasPrefix(l, prefix) {
+					return l
+				}
+				if strings.HasPrefix(l, "error") {
+					t.Log(l)
+				}
+			case <-timeout:
+				t.Fatalf("no %q from grpcload within 60s", prefix)
+			}
+		}
+	}
+	next("seen v1")
+	for i := 2; i <= realEdits+1; i++ {
+		v := "v" + strconv.Itoa(i)
+		setVersion(t, s.dir, v)
+		s.waitReady()
+		next("seen " + v)
+	}
+	stdin.Close()
+	result := next("result ")
+	for l := range lines {
+		t.Log(l) // the distinct errors, if any
+	}
+	t.Logf("grpc: %d edits: %s", realEdits, result)
+	if !strings.HasSuffix(result, " failed=0") {
+		t.Errorf("failed gRPC calls over %d edits: %s", realEdits, result)
 	}
 	checkExactReadiness(t, s)
 	s.shutdown()

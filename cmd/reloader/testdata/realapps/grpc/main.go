@@ -1,11 +1,14 @@
-// A stock gRPC server on net.Listen, serving the standard health service.
-// Each version reports its own service name as SERVING, so a client can
-// tell which version answered.
+// A stock gRPC server on net.Listen, serving the standard health service,
+// with the usual graceful stop on SIGTERM. Each version reports its own
+// service name as SERVING, so a client can tell which version answered.
 package main
 
 import (
 	"log"
 	"net"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -23,5 +26,13 @@ func main() {
 	h := health.NewServer()
 	h.SetServingStatus(version, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s, h)
-	log.Fatal(s.Serve(lis))
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		s.GracefulStop()
+	}()
+	if err := s.Serve(lis); err != nil {
+		log.Fatal(err)
+	}
 }
