@@ -36,8 +36,8 @@ func TestRetryGivesUpWithDiagnosis(t *testing.T) {
 	if !errors.As(err, &be) || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("err = %v, want a *BindError wrapping EADDRINUSE", err)
 	}
-	if attempts < 3 {
-		t.Errorf("%d attempts, want retries", attempts)
+	if attempts < 2 { // each attempt's diagnosis reads /proc: few fit in 1s on a loaded machine
+		t.Errorf("%d attempts, want a retry", attempts)
 	}
 	pid := "pid " + strconv.Itoa(h.PID)
 	if !strings.Contains(err.Error(), pid) || holderOf(be.Report, h.PID) == nil {

@@ -80,7 +80,10 @@ func checkFallback(t *testing.T, s *session, edit func(version string)) {
 		t.Fatalf("%d sequential_fallback lines, want exactly 1", len(fb))
 	}
 	_, port, _ := strings.Cut(s.addr, ":")
-	if !strings.HasSuffix(fb[0]["addr"], ":"+port) || !strings.Contains(fb[0]["zero_downtime"], "listenfd") {
+	// The address is named when the old group still held it at the
+	// failure; a python that failed after the old one was gone (a slow
+	// start on a loaded machine) leaves it empty.
+	if a := fb[0]["addr"]; (a != "" && !strings.HasSuffix(a, ":"+port)) || !strings.Contains(fb[0]["zero_downtime"], "listenfd") {
 		t.Errorf("sequential_fallback = %v, want the port of %s and the ways to zero downtime", fb[0], s.addr)
 	}
 	if n := len(s.r.events(0, "start_failed")); n != 0 {

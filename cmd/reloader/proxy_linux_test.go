@@ -72,8 +72,9 @@ func TestProxyPassThrough(t *testing.T) {
 	s.shutdown()
 }
 
-// The same app without --proxy binds the address reloader holds: reloader
-// says so in one line and names both fixes.
+// The same app without --proxy, built without instrumentation, binds the
+// address reloader holds: reloader says so in one line and names both
+// fixes. (Instrumented, its own listen would be handed a socket.)
 func TestDetectsAnAppThatBindsTheHeldAddress(t *testing.T) {
 	t.Parallel()
 	addr := freePort(t)
@@ -81,7 +82,7 @@ func TestDetectsAnAppThatBindsTheHeldAddress(t *testing.T) {
 	dir := newApp(t, "portapp")
 	// A long ready delay: the app must fail to bind before it counts as
 	// ready, however slowly it starts on a loaded machine.
-	r := startReloader(t, dir, "-l", addr, "--env", "PORT="+port, "--ready-delay", "60s", "--", "go", "run", ".")
+	r := startReloader(t, dir, "-l", addr, "--env", "PORT="+port, "--ready-delay", "60s", "--no-instrument", "--", "go", "run", ".")
 	a, _ := r.waitEvent(0, "address_in_use", 120*time.Second)
 	if a["level"] != "ERROR" || !strings.Contains(a["fix_listenfd"], "listenfd.Listen") || !strings.Contains(a["fix_proxy"], "--proxy") {
 		t.Errorf("the detection line does not name both fixes: %v", a)
