@@ -221,7 +221,8 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	wait, via := s.cfg.ReadyDelay, "delay"
 	if s.cfg.Ready == ReadyAuto && c.listen != nil {
 		// Reloader's hook file reports the app's first accept on a socket
-		// it asks for: give a slow start time to get there.
+		// it asks for (or /proc shows it using a socket it inherited, -l):
+		// give a slow start time to get there.
 		wait, via = max(wait, autoSenderWait), "delay:no-accept"
 		listening = watchListen(ctx, c)
 	} else if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
