@@ -34,6 +34,10 @@ type listenServer struct {
 	path   string
 	ln     *net.UnixListener
 	hand   *sockets.Hand // the generation's sockets; nil in the proxy
+	// backend is the generation's private loopback address in the proxy
+	// ("" otherwise): an app asking for a port the proxy serves gets a
+	// socket bound there.
+	backend string
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -60,7 +64,7 @@ func (s *Supervisor) startListenServer(gen int, h *handout, instrumented bool) (
 		return nil, err // names the path
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &listenServer{s: s, path: path, ln: ln, hand: h.hand, ctx: ctx, cancel: cancel,
+	return &listenServer{s: s, path: path, ln: ln, hand: h.hand, backend: h.backend, ctx: ctx, cancel: cancel,
 		given: map[netip.AddrPort]bool{}, conns: map[*net.UnixConn]bool{}, handedCh: make(chan struct{}), acceptCh: make(chan struct{})}, nil
 }
 
@@ -189,7 +193,7 @@ func (ls *listenServer) exchange(conn *net.UnixConn, pgid int) {
 
 // listen answers a listen request: "ok" with the socket, or "no REASON".
 func (ls *listenServer) listen(conn *net.UnixConn, pgid int, r sockets.Request) {
-	fd, err := ls.s.askSocket(ls.ctx, ls.hand, r)
+	fd, err := ls.s.askSocket(ls.ctx, ls.hand, ls.backend, r)
 	if err != nil {
 		ls.s.log.Warn("cannot hand over the address the app asked for; it listens on its own socket", "child_pid", pgid, "addr", r.Addr.String(), "err", err)
 		var be *portdoctor.BindError
@@ -217,13 +221,15 @@ func (ls *listenServer) listen(conn *net.UnixConn, pgid int, r sockets.Request) 
 // askSocket gives the generation h its socket for r, a listen request: a
 // dup of it for the caller to send and close. An address bound for this
 // request is reported with a Listening event.
-func (s *Supervisor) askSocket(ctx context.Context, h *sockets.Hand, r sockets.Request) (int, error) {
+func (s *Supervisor) askSocket(ctx context.Context, h *sockets.Hand, backend string, r sockets.Request) (int, error) {
 	var set *sockets.Set
 	switch srv := s.srv.(type) {
 	case steered:
 		set = srv.g
 	case shared:
 		set = srv.g
+	case proxyServer:
+		return srv.backendSocket(ctx, backend, r)
 	}
 	if set == nil || h == nil {
 		return -1, errNoSockets

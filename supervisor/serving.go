@@ -82,7 +82,11 @@ func openServer(ctx context.Context, cfg Config, s *Supervisor, inherit bool) (s
 		}
 		return bare{}, nil
 	}
-	opts := sockets.ListenOptions{ReusePort: cfg.ReusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}
+	// Behind the proxy, an instrumented app's bind of the public port
+	// (SO_REUSEPORT, set by the hook) must succeed before its listen is
+	// handed a private socket instead (proxy_hook_linux.go).
+	reusePort := cfg.ReusePort || cfg.Proxy && s.mayInstrument()
+	opts := sockets.ListenOptions{ReusePort: reusePort, BindWait: retryWait(cfg.BindWait), Log: s.log, UnixMode: cfg.UnixSocketMode}
 	g, err := sockets.Open(ctx, cfg.Inherited, cfg.Listen, opts, !cfg.NoSteering, s.log)
 	if err != nil {
 		return nil, err

@@ -194,3 +194,24 @@ func TestUnmodifiedGRPCServer(t *testing.T) {
 	checkExactReadiness(t, s)
 	s.shutdown()
 }
+
+// Behind --proxy, an unmodified app that binds a fixed port (the public
+// one, as it would without reloader) and never reads $PORT is handed a
+// private loopback socket when it listens, and serves every edit through
+// the proxy. Without the hook it would fail to bind the proxy's port.
+func TestUnmodifiedAppBehindProxy(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "")
+	s.dir = realApp(t, "nethttp", s.addr)
+	s.r = startReloader(t, s.dir, "--proxy", "-l", s.addr, "--debounce", "20ms", "--", "go", "run", ".")
+	s.waitReady()
+	res := s.edits(3)
+	t.Logf("behind the proxy: 3 edits: %v", res)
+	if res.Failed() != 0 {
+		t.Errorf("failed requests behind the proxy: %v", res)
+	}
+	if n := len(s.r.events(0, "start_failed")); n != 0 {
+		t.Errorf("%d new children failed to start", n)
+	}
+	s.shutdown()
+}
