@@ -30,18 +30,18 @@ var errNoSockets = errors.New("reloader hands no sockets over in this mode")
 // SOCK_SEQPACKET socket in the private directory, one exchange per
 // connection, from peers in the child's process group only.
 type listenServer struct {
-	s      *Supervisor
-	path   string
-	ln     *net.UnixListener
-	hand   *sockets.Hand // the generation's sockets; nil in the proxy
+	s    *Supervisor
+	path string
+	ln   *net.UnixListener
+	hand *sockets.Hand // the generation's sockets; nil in the proxy
 	// backend is the generation's private loopback address in the proxy
 	// ("" otherwise): an app asking for a port the proxy serves gets a
 	// socket bound there.
 	backend string
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once // close
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once // close
 
 	mu     sync.Mutex
 	given  map[netip.AddrPort]bool // addresses handed over, for "ready"
