@@ -48,6 +48,11 @@ func swapTools(e *env) []tool {
 	tools := []tool{
 		{label: "reloader", argv: rl(), stopSig: syscall.SIGTERM},
 		{label: "reloader --steering=false", argv: rl("--steering=false"), stopSig: syscall.SIGTERM},
+		// The app as people have it: it binds $ADDR itself, no -l; build
+		// instrumentation hands its net.Listen reloader's socket.
+		{label: "reloader, no -l: app binds its port (instrumented)", argv: func(string) []string {
+			return []string{e.reloader, "--debounce", swapDebounce, "--", "go", "run", "."}
+		}, env: bindsItself, stopSig: syscall.SIGTERM},
 		{label: "naive: reloader --restart sequential, app binds", argv: rl("--restart", "sequential"), env: bindsItself, stopSig: syscall.SIGTERM},
 	}
 	if e.air != "" {
