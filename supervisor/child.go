@@ -219,16 +219,17 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	limit := time.NewTimer(s.cfg.ReadyTimeout)
 	defer limit.Stop()
 	wait, via := s.cfg.ReadyDelay, "delay"
-	if s.cfg.Ready == ReadyAuto && c.listen != nil {
+	if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
+		// The app links a READY=1 sender: give a slow start time to finish
+		// before traffic moves, but never fail a swap over a missing READY.
+		// (An instrumented one may still be taken at its first accept.)
+		wait, via = max(wait, autoSenderWait), "delay:silent-sender"
+	} else if s.cfg.Ready == ReadyAuto && c.listen != nil {
 		// Reloader's hook file reports the app's first accept on a socket
 		// it asks for (or /proc shows it using a socket it inherited, -l):
 		// give a slow start time to get there.
 		wait, via = max(wait, autoSenderWait), "delay:no-accept"
 		listening = watchListen(ctx, c)
-	} else if s.cfg.Ready == ReadyAuto && ready != nil && sendsReady(c.exe) {
-		// The app links a READY=1 sender: give a slow start time to finish
-		// before traffic moves, but never fail a swap over a missing READY.
-		wait, via = max(wait, autoSenderWait), "delay:silent-sender"
 	} else if s.cfg.Ready == ReadyAuto {
 		listening = watchListen(ctx, c)
 	}

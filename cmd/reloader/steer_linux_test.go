@@ -147,3 +147,16 @@ func TestGoSystemdActivation(t *testing.T) {
 	}
 	s.shutdown()
 }
+
+// An app reloader builds (so instrumented) that links a READY=1 sender is
+// ready when it says so, not when /proc shows its listener: the slow-start
+// server accepts at once but sends READY=1 only after 700ms.
+func TestInstrumentedSenderIsReadyOnNotify(t *testing.T) {
+	t.Parallel()
+	s := startSession(t, "slowstart", "--env", "SLOW_READY=700ms")
+	ready := s.r.events(0, "child_ready")
+	if len(ready) != 1 || ready[0]["via"] != "notify" {
+		t.Errorf("child_ready = %v, want one, via notify", ready)
+	}
+	s.shutdown()
+}
