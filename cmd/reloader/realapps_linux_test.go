@@ -100,8 +100,8 @@ func TestUnmodifiedAppTwoListeners(t *testing.T) {
 	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--", "go", "run", ".")
 	s.waitReady()
 	ml := startLoad("http://" + metrics + "/metrics")
-	res := s.edits(3)
-	waitServed(t, ml, "version=v4 ", 30*time.Second)
+	res := s.edits(realEdits)
+	waitServed(t, ml, "version=v"+strconv.Itoa(realEdits+1)+" ", 30*time.Second)
 	mres := ml.Finish()
 	if res.Failed() != 0 || mres.Failed() != 0 {
 		t.Errorf("failed requests: api %v; metrics %v", res, mres)
