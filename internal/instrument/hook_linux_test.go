@@ -161,6 +161,22 @@ func startApp(t *testing.T, bin, addr string, env ...string) *exec.Cmd {
 	return cmd
 }
 
+// startHanded holds a port on 127.0.0.1 as reloader would (reuseListener),
+// answers the hooked app's requests with "ok" and that socket, and starts
+// the app on it. The socket is closed when the test ends.
+func startHanded(t *testing.T, bin string) (fd int, addr string, r *reloaderSide, cmd *exec.Cmd) {
+	t.Helper()
+	fd, err := reuseListener("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	addr = addrOf(t, fd)
+	r = serveListen(t, "ok", fd)
+	cmd = startApp(t, bin, addr, "RELOADER_HOOK_SOCKET="+r.path)
+	return fd, addr, r, cmd
+}
+
 // reuseListener binds addr with SO_REUSEADDR and SO_REUSEPORT, as
 // reloader's steered sockets are, and listens.
 func reuseListener(addr string) (int, error) {
@@ -251,14 +267,7 @@ func TestHookOnRealApp(t *testing.T) {
 
 	t.Run("ok", func(t *testing.T) {
 		t.Parallel()
-		fd, err := reuseListener("127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer syscall.Close(fd)
-		addr := addrOf(t, fd)
-		r := serveListen(t, "ok", fd)
-		cmd := startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
+		fd, addr, r, cmd := startHanded(t, app.hooked)
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}

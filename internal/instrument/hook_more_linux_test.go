@@ -36,14 +36,7 @@ func TestHookOnEarlyListener(t *testing.T) {
 	app := buildApp(t, earlySource)
 	t.Run("package variable", func(t *testing.T) {
 		t.Parallel()
-		fd, err := reuseListener("127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer syscall.Close(fd)
-		addr := addrOf(t, fd)
-		r := serveListen(t, "ok", fd)
-		startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
+		_, addr, r, _ := startHanded(t, app.hooked)
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}
