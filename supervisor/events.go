@@ -187,6 +187,17 @@ type StaleKilled struct {
 	Addr string
 }
 
+// BrowserRefresh reports files that changed and need no build: a
+// browser.assets file the app reads at run time, or the files of a rule
+// with then = "reload", or `reloader notify`. Browsers that follow the app
+// through the live-reload proxy swap the changed stylesheets in place when
+// CSS is true, and reload otherwise.
+type BrowserRefresh struct {
+	Paths  []string // the changed files, relative to the watch root, "/"-separated
+	CSS    bool     // every path is a stylesheet: swap them in place, no reload
+	Source string   // what asked: "assets", a rule's name, or "notify"
+}
+
 // Stopped reports that Run stopped every child and released its sockets.
 type Stopped struct{}
 
@@ -218,6 +229,7 @@ func (AddressInUse) Name() string       { return "address_in_use" }
 func (StaleKilled) Name() string        { return "stale_killed" }
 func (SequentialFallback) Name() string { return "sequential_fallback" }
 func (CommandChosen) Name() string      { return "command_chosen" }
+func (BrowserRefresh) Name() string     { return "browser_refresh" }
 func (Stopped) Name() string            { return "stopped" }
 
 const (
@@ -319,6 +331,9 @@ func (e CommandChosen) record() (slog.Level, string, []any) {
 }
 func (e StaleKilled) record() (slog.Level, string, []any) {
 	return warn, "ending a child an earlier reloader run left behind", []any{"pid", e.PID, "addr", e.Addr}
+}
+func (e BrowserRefresh) record() (slog.Level, string, []any) {
+	return info, "browser refresh", []any{"paths", strings.Join(e.Paths, ","), "css", e.CSS, "source", e.Source}
 }
 func (Stopped) record() (slog.Level, string, []any) { return info, "stopped", nil }
 
