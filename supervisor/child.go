@@ -20,6 +20,42 @@ import (
 // links a sender (listenfd, go-systemd) before it takes the app as ready.
 const autoSenderWait = 5 * time.Second
 
+// busyPoll is how often an instrumented child that has not accepted once
+// its wait ran out is looked at again while it is still busy starting
+// (stillStarting); busyCap bounds that extra wait, from its start.
+const (
+	busyPoll = 50 * time.Millisecond
+	busyCap  = 4 * autoSenderWait
+)
+
+// noAcceptWait is how long an instrumented child is given to accept.
+func (s *Supervisor) noAcceptWait() time.Duration {
+	if s.cfg.noAcceptWait > 0 {
+		return s.cfg.noAcceptWait
+	}
+	return autoSenderWait
+}
+
+// stillStarting reports whether an instrumented child that has not
+// accepted yet is still busy in its init: on a loaded machine its threads
+// wait for a CPU (state R), and a delay must not take it as ready before it
+// gets to listen; nor while it asks for a socket. A child seen idle at two
+// looks in a row (every thread asleep and no request: an app that never
+// listens, or one that waits on the network) is done starting; so is
+// any child once busyCap has passed since its start. idle counts the idle
+// looks.
+func (s *Supervisor) stillStarting(c *child, idle *int) bool {
+	if time.Since(c.started) >= max(busyCap, s.noAcceptWait()) {
+		return false
+	}
+	if c.listen.asking() || proc.GroupRunnable(c.pid) {
+		*idle = 0
+		return true
+	}
+	*idle++
+	return *idle < 2
+}
+
 // ErrNotReady is wrapped when a new child exits or times out before it is
 // ready. The serving child is kept.
 var ErrNotReady = errors.New("supervisor: new child was not ready")
@@ -228,7 +264,7 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		// Reloader's hook file reports the app's first accept on a socket
 		// it asks for (or /proc shows it using a socket it inherited, -l):
 		// give a slow start time to get there.
-		wait, via = max(wait, autoSenderWait), "delay:no-accept"
+		wait, via = max(wait, s.noAcceptWait()), "delay:no-accept"
 		listening = watchListen(ctx, c)
 	} else if s.cfg.Ready == ReadyAuto {
 		listening = watchListen(ctx, c)
@@ -244,6 +280,7 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 	}
 	// An app given a socket on demand is ready at its first accept there.
 	accepted, handed := c.listen.accepted(), c.listen.handed()
+	idle := 0 // looks at a child that seemed done starting (stillStarting)
 	if s.cfg.Ready == ReadyDelay {
 		accepted, handed = nil, nil
 	}
@@ -271,6 +308,12 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		case rule := <-listening:
 			return rule, nil
 		case <-assume:
+			if via == "delay:no-accept" && s.stillStarting(c, &idle) {
+				t := time.NewTimer(busyPoll)
+				defer t.Stop()
+				assume = t.C
+				continue
+			}
 			return via, nil
 		case <-c.done:
 			return "", fmt.Errorf("%w: pid %d exited before it was ready (%s)", ErrNotReady, c.pid, c.exitStatus())

@@ -245,4 +245,8 @@ type Config struct {
 	// every child, and keeps a socket set even without an address. false
 	// means none. Set by tests until instrumented builds set it.
 	onDemand bool
+	// noAcceptWait is how long ReadyAuto waits for an instrumented
+	// child's first accept before a delay decides. 0 means autoSenderWait;
+	// tests shorten it.
+	noAcceptWait time.Duration
 }

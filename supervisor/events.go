@@ -85,6 +85,10 @@ type ChildReady struct {
 	Gen, PID  int
 	Via       string
 	ReadyTime time.Duration // from start to ready
+	// InitTime is the app's own start-up: from its start to its first
+	// request for a socket (an instrumented app's first listen). 0 means
+	// not known: the app asked for no socket.
+	InitTime time.Duration
 }
 
 // StartFailed reports a new child that exited or timed out before it was
@@ -274,7 +278,11 @@ func (e ChildStarted) record() (slog.Level, string, []any) {
 	return info, "child started", []any{"pid", e.PID, "gen", e.Gen}
 }
 func (e ChildReady) record() (slog.Level, string, []any) {
-	return info, "child ready", []any{"pid", e.PID, "gen", e.Gen, "via", e.Via, "ready_time", ms(e.ReadyTime)}
+	attrs := []any{"pid", e.PID, "gen", e.Gen, "via", e.Via, "ready_time", ms(e.ReadyTime)}
+	if e.InitTime > 0 {
+		attrs = append(attrs, "init_time", ms(e.InitTime))
+	}
+	return info, "child ready", attrs
 }
 func (e StartFailed) record() (slog.Level, string, []any) {
 	return fail, "new child failed; still serving the previous child", []any{"pid", e.ServingPID, "gen", e.Gen, "err", e.Err}

@@ -25,6 +25,10 @@ const onDemandEnv = "TEST_ONDEMAND_ADDRS"
 // sockets and its first accept (a slow init).
 const onDemandSlowEnv = "TEST_ONDEMAND_ACCEPT_AFTER"
 
+// onDemandSpinEnv, a duration, is how long the child keeps a CPU busy
+// before it asks for its sockets (an init on a loaded machine).
+const onDemandSpinEnv = "TEST_ONDEMAND_SPIN_BEFORE"
+
 // onDemandListener asks for every address and returns one listener that
 // accepts on all of them and on the -l socket at fd 3, if any.
 func onDemandListener() net.Listener {
@@ -38,6 +42,10 @@ func onDemandListener() net.Listener {
 			os.Exit(2)
 		}
 		lns = append(lns, ln)
+	}
+	if d, err := time.ParseDuration(os.Getenv(onDemandSpinEnv)); err == nil {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+		} // a busy init, before it listens
 	}
 	for _, a := range strings.Split(os.Getenv(onDemandEnv), ",") {
 		ln, err := askListen(path, a)

@@ -45,6 +45,7 @@ type listenServer struct {
 
 	mu     sync.Mutex
 	given  map[netip.AddrPort]bool // addresses handed over, for "ready"
+	asked  time.Time               // the first listen request's arrival
 	conns  map[*net.UnixConn]bool  // exchanges under way, closed by close
 	closed bool
 
@@ -191,8 +192,35 @@ func (ls *listenServer) exchange(conn *net.UnixConn, pgid int) {
 	}
 }
 
+// askedAt returns when the child first asked for a socket: the end of the
+// app's own start-up. Zero if it has not asked.
+func (ls *listenServer) askedAt() time.Time {
+	if ls == nil {
+		return time.Time{}
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.asked
+}
+
+// asking reports whether the child has asked for a socket, or has a
+// request under way.
+func (ls *listenServer) asking() bool {
+	if ls == nil {
+		return false
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return !ls.asked.IsZero() || len(ls.conns) > 0
+}
+
 // listen answers a listen request: "ok" with the socket, or "no REASON".
 func (ls *listenServer) listen(conn *net.UnixConn, pgid int, r sockets.Request) {
+	ls.mu.Lock()
+	if ls.asked.IsZero() {
+		ls.asked = time.Now()
+	}
+	ls.mu.Unlock()
 	fd, err := ls.s.askSocket(ls.ctx, ls.hand, ls.backend, r)
 	if err != nil {
 		ls.s.log.Warn("cannot hand over the address the app asked for; it listens on its own socket", "child_pid", pgid, "addr", r.Addr.String(), "err", err)

@@ -218,6 +218,24 @@ func TestSocketRequestFromOutsiderRefused(t *testing.T) {
 	}
 }
 
+// An instrumented app still busy in its init when its wait for an accept
+// runs out (its threads run or wait for a CPU, as on a loaded machine) is
+// not taken as ready by the delay: it is waited for until it accepts.
+func TestBusyInitIsNotReadyByDelay(t *testing.T) {
+	t.Parallel()
+	const wait, spin = 200 * time.Millisecond, 1500 * time.Millisecond
+	h, _ := onDemandHarness(t, 1, func(c *Config) {
+		c.ReadyDelay = 0
+		c.noAcceptWait = wait
+		c.Command = []string{"/bin/sh", "-c", `exec "$0"`, os.Args[0]} // no READY=1 sender
+		c.Env = append(c.Env, onDemandSpinEnv+"="+spin.String())
+	})
+	ev := waitFor[ChildReady](t, h, nil)
+	if ev.Via != "accept" || ev.ReadyTime < spin {
+		t.Errorf("ready via %q after %v; want accept, after its %v busy init (the wait for an accept was %v)", ev.Via, ev.ReadyTime, spin, wait)
+	}
+}
+
 // In auto mode an app given a socket on demand is ready at its first
 // accept, however long its init takes after it asked: the ready delay no
 // longer decides.
@@ -236,5 +254,9 @@ func TestHandedChildWaitsForAcceptNotDelay(t *testing.T) {
 	ev := waitFor[ChildReady](t, h, nil)
 	if ev.Via != "accept" || ev.ReadyTime < slow {
 		t.Errorf("ready via %q after %v, want accept after at least %v (the app's init)", ev.Via, ev.ReadyTime, slow)
+	}
+	// Its init ended when it asked, at least slow before its accept.
+	if ev.InitTime <= 0 || ev.InitTime > ev.ReadyTime-slow {
+		t.Errorf("init_time %v with ready_time %v, want the time to its request: over 0 and at least %v before ready", ev.InitTime, ev.ReadyTime, slow)
 	}
 }

@@ -2,6 +2,8 @@
 
 package supervisor
 
+import "time"
+
 // listenServer: sockets on demand need SO_PEERCRED and fd passing as
 // Linux has them; elsewhere no child gets RELOADER_HOOK_SOCKET.
 type listenServer struct{}
@@ -15,3 +17,5 @@ func (*listenServer) handed() <-chan struct{}   { return nil }
 func (*listenServer) accepted() <-chan struct{} { return nil }
 func (*listenServer) serve(int)                 {}
 func (*listenServer) close()                    {}
+func (*listenServer) askedAt() time.Time        { return time.Time{} }
+func (*listenServer) asking() bool              { return false }

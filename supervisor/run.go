@@ -254,7 +254,11 @@ func (s *Supervisor) failed(l *loop, a *attempt, st step) {
 func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) {
 	ch := st.child
 	s.srv.promote(ch.handout)
-	s.emit(ChildReady{Gen: a.gen, PID: ch.pid, Via: st.via, ReadyTime: time.Since(st.started)})
+	ev := ChildReady{Gen: a.gen, PID: ch.pid, Via: st.via, ReadyTime: time.Since(st.started)}
+	if at := ch.listen.askedAt(); !at.IsZero() {
+		ev.InitTime = at.Sub(st.started)
+	}
+	s.emit(ev)
 	s.readyOnce.Do(func() { close(s.ready) }) // after the event, which Ready's waiters may follow with their own
 	old := l.serving
 	switch {

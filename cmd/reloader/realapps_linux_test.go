@@ -54,10 +54,13 @@ func startRealSession(t *testing.T, name string) *session {
 	return s
 }
 
+// readyAfterInit bounds how long after its own init (its start to its
+// first listen, init_time) an app may be taken as ready (ready_time).
+const readyAfterInit = 100 * time.Millisecond
+
 // checkExactReadiness fails t unless every child was taken as ready by an
-// exact rule (its first accept, /proc, READY=1), never by a delay, and logs
-// how long each took from its start (app init included; not asserted: the
-// machine's load decides it).
+// exact rule (its first accept, /proc, READY=1), never by a delay, and
+// within readyAfterInit of the end of its own init. It logs both times.
 func checkExactReadiness(t *testing.T, s *session) {
 	t.Helper()
 	var times []string
@@ -65,9 +68,16 @@ func checkExactReadiness(t *testing.T, s *session) {
 		if v := a["via"]; v == "" || strings.HasPrefix(v, "delay") {
 			t.Errorf("child %s ready via %q, want an exact rule", a["pid"], v)
 		}
-		times = append(times, a["via"]+":"+a["ready_time"])
+		ready, err1 := time.ParseDuration(a["ready_time"])
+		init, err2 := time.ParseDuration(a["init_time"])
+		if err1 != nil || err2 != nil || init <= 0 {
+			t.Errorf("child %s: ready_time=%q init_time=%q, want both", a["pid"], a["ready_time"], a["init_time"])
+		} else if ready > init+readyAfterInit {
+			t.Errorf("child %s ready %v after its start, its init took %v: want ready within %v of its init", a["pid"], ready, init, readyAfterInit)
+		}
+		times = append(times, a["via"]+":"+a["init_time"]+"/"+a["ready_time"])
 	}
-	t.Logf("ready: %s", strings.Join(times, " "))
+	t.Logf("ready (via:init/ready): %s", strings.Join(times, " "))
 }
 
 func TestUnmodifiedAppsSwapWithoutLoss(t *testing.T) {

@@ -74,3 +74,24 @@ func GroupMembers(pgid int) []int {
 	}
 	return pids
 }
+
+// GroupRunnable reports whether a thread of a process in group pgid is
+// running or waiting for a CPU (state R): the group is busy, as an app
+// still in its init on a loaded machine is. false when the group is gone
+// or every thread sleeps.
+func GroupRunnable(pgid int) bool {
+	for _, pid := range GroupMembers(pgid) {
+		dir := "/proc/" + strconv.Itoa(pid) + "/task"
+		tasks, _ := os.ReadDir(dir)
+		for _, t := range tasks {
+			b, err := os.ReadFile(dir + "/" + t.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			if st, err := parseStat(string(b)); err == nil && st.State == 'R' {
+				return true
+			}
+		}
+	}
+	return false
+}
