@@ -37,7 +37,8 @@ func acceptQueueLen(fd int) (int, error) {
 }
 
 // listenersOn counts the TCP listeners bound to addr's port and address in
-// /proc/net/tcp and tcp6. A host that is not an IP address matches any.
+// the kernel's tables (sock_diag, which skips the sockets in other states).
+// A host that is not an IP address matches any.
 func listenersOn(addr string) (int, error) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -48,7 +49,7 @@ func listenersOn(addr string) (int, error) {
 		return 0, fmt.Errorf("sockets: listeners on %s: %w", addr, err)
 	}
 	ip, ipErr := netip.ParseAddr(host)
-	rows, err := procnet.Read("tcp", uint16(port))
+	rows, err := procnet.Query("tcp", uint16(port), procnet.StateListen)
 	if err != nil {
 		return 0, fmt.Errorf("sockets: listeners on %s: %w", addr, err)
 	}

@@ -19,7 +19,7 @@ func unreadConns(pids []int, ports []uint16) (int, error) {
 	}
 	n := 0
 	for _, p := range ports {
-		es, err := procnet.Read("tcp", p)
+		es, err := procnet.Query("tcp", p, procnet.StateEstablished)
 		if err != nil {
 			return 0, err
 		}
