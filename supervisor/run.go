@@ -57,6 +57,7 @@ type step struct {
 	child   *child
 	via     string
 	started time.Time
+	ready   time.Time // when waitReady saw it ready
 	err     error
 	// inUseByOld is set when the start failed on an address (inUse; ""
 	// if unknown) that the serving child holds; argv and binary are kept
@@ -187,7 +188,7 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step, old *ch
 			s.explainFailedStart(ch, r.err)
 			return r
 		}
-		r.child = ch
+		r.child, r.ready = ch, time.Now()
 		return r
 	})
 }
@@ -254,7 +255,7 @@ func (s *Supervisor) failed(l *loop, a *attempt, st step) {
 func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) {
 	ch := st.child
 	s.srv.promote(ch.handout)
-	ev := ChildReady{Gen: a.gen, PID: ch.pid, Via: st.via, ReadyTime: time.Since(st.started)}
+	ev := ChildReady{Gen: a.gen, PID: ch.pid, Via: st.via, ReadyTime: st.ready.Sub(st.started)}
 	if at := ch.listen.askedAt(); !at.IsZero() {
 		ev.InitTime = at.Sub(st.started)
 	}

@@ -59,10 +59,12 @@ func startRealSession(t *testing.T, name string) *session {
 const readyAfterInit = 100 * time.Millisecond
 
 // checkExactReadiness fails t unless every child was taken as ready by an
-// exact rule (its first accept, /proc, READY=1), never by a delay, and
-// within readyAfterInit of the end of its own init. It logs both times.
+// exact rule (its first accept, /proc, READY=1), never by a delay, and,
+// unless the machine is overloaded, within readyAfterInit of the end of
+// its own init. It logs both times.
 func checkExactReadiness(t *testing.T, s *session) {
 	t.Helper()
+	busy := overloaded(t)
 	var times []string
 	for _, a := range s.r.events(0, "child_ready") {
 		if v := a["via"]; v == "" || strings.HasPrefix(v, "delay") {
@@ -72,7 +74,7 @@ func checkExactReadiness(t *testing.T, s *session) {
 		init, err2 := time.ParseDuration(a["init_time"])
 		if err1 != nil || err2 != nil || init <= 0 {
 			t.Errorf("child %s: ready_time=%q init_time=%q, want both", a["pid"], a["ready_time"], a["init_time"])
-		} else if ready > init+readyAfterInit {
+		} else if ready > init+readyAfterInit && !busy {
 			t.Errorf("child %s ready %v after its start, its init took %v: want ready within %v of its init", a["pid"], ready, init, readyAfterInit)
 		}
 		times = append(times, a["via"]+":"+a["init_time"]+"/"+a["ready_time"])
