@@ -42,7 +42,7 @@ func (s *Supervisor) runCommand(ctx context.Context, name string, argv []string,
 		lw = newLineWriter(s.out.stderr, "["+name+"] ")
 		cmd.Stdout, cmd.Stderr = lw, lw
 	}
-	err := proc.RunGroup(s.reaper, cmd)
+	err := proc.RunGroup(s.reaper, cmd, proc.Lower{Nice: s.cfg.BuildNice, Shim: s.shim})
 	if lw != nil {
 		lw.Flush()
 	}

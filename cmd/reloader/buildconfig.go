@@ -110,6 +110,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 			return c, err
 		}
 	}
+	if c.BuildNice, err = s.integer("build.nice"); err != nil {
+		return c, err
+	}
 	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
 		return c, err
 	}
