@@ -101,6 +101,8 @@ var configKeys = []configKey{
 	{"log.level", "log-level", "", kString, "info", "debug, info, warn or error", ""},
 	{"log.format", "log-format", "", kString, "text", "text or json", ""},
 	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints", ""},
+	{"log.color", "color", "", kString, colorAuto, "colour reloader's lines and the app's prefix: auto (on a terminal, unless NO_COLOR is set), always or never", ""},
+	{"log.clear", "clear", "", kBool, false, "clear the terminal before each build's output (only on a terminal)", ""},
 }
 
 // negatedFlags are flags that set a bool key to false, e.g. --no-instrument
