@@ -57,6 +57,9 @@ func swapTools(e *env) []tool {
 		}, env: bindsItself, stopSig: syscall.SIGTERM},
 		{label: "naive: reloader --restart sequential, app binds", argv: rl("--restart", "sequential"), env: bindsItself, stopSig: syscall.SIGTERM},
 	}
+	if e.opts.NiceOnly {
+		return tools[:2]
+	}
 	if e.air != "" {
 		tools = append(tools, tool{
 			label:   "air " + strings.TrimPrefix(airModule, "github.com/air-verse/air@"),
@@ -135,7 +138,7 @@ func swapScenario(ctx context.Context, e *env) (section, error) {
 			ms(r.building.gap), ms(r.building.p99),
 			ms(median(r.s2s)), ms(slices.Max(r.s2s)), left)
 	}
-	if e.air == "" {
+	if e.air == "" && !e.opts.NiceOnly {
 		sec.Notes = append(sec.Notes, e.airNote)
 	}
 	runs := 3
