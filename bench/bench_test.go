@@ -35,7 +35,7 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, stdout.String())
 	}
 	want := map[string][]string{
-		"swap":      {"reloader", "reloader --steering=false", "reloader, no -l: app binds its port (instrumented)", "naive: reloader --restart sequential, app binds"},
+		"swap":      {"reloader", "reloader --build-nice=0", "reloader --steering=false", "reloader, no -l: app binds its port (instrumented)", "naive: reloader --restart sequential, app binds"},
 		"build":     {"go build", "reloader dev profile (go build -ldflags=\"-s -w\" -buildvcs=false)"},
 		"storm":     {"reloader"},
 		"scale":     {"reloader", "reloader, polling every 500ms"},

@@ -72,3 +72,27 @@ func longestGap(all []loadgen.Sample, from, to time.Time) (time.Duration, time.T
 	}
 	return gap, at
 }
+
+// summariseWindows is summarise over the samples that started in any of
+// the windows [from, to]; gap and gapAt are the longest gap within one.
+func summariseWindows(all []loadgen.Sample, windows [][2]time.Time) loadStats {
+	var in []loadgen.Sample
+	var gap time.Duration
+	var gapAt time.Time
+	for _, w := range windows {
+		for _, s := range all {
+			if !s.Start.Before(w[0]) && s.Start.Before(w[1]) {
+				in = append(in, s)
+			}
+		}
+		if g, at := longestGap(all, w[0], w[1]); g > gap {
+			gap, gapAt = g, at
+		}
+	}
+	if len(in) == 0 {
+		return loadStats{failures: map[string]int{}, gap: gap, gapAt: gapAt}
+	}
+	st := summarise(in, time.Time{}, time.Unix(1<<40, 0))
+	st.gap, st.gapAt = gap, gapAt
+	return st
+}

@@ -32,6 +32,7 @@ type options struct {
 	Out       string
 	Scenarios []string
 	NoAir     bool // skip the air baselines
+	NiceOnly  bool // swap: only reloader with and without build.nice
 	Repo      string
 	Log       *slog.Logger
 }
@@ -58,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Out, "out", "docs/BENCHMARKS.md", "write the report here (relative to the repo root); empty: do not write")
 	fs.StringVar(&scen, "scenarios", scenarioList, "comma-separated scenarios to run")
 	fs.BoolVar(&o.NoAir, "no-air", false, "skip the air baselines")
+	fs.BoolVar(&o.NiceOnly, "nice-only", false, "swap: run only reloader and reloader --build-nice=0 (the build priority's effect), no air")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

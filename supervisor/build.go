@@ -45,6 +45,7 @@ func (s *Supervisor) prepare(ctx context.Context, gen int, change string) (built
 	if !s.hasBuildStep() {
 		return b, nil
 	}
+	s.clearScreen()
 	s.emit(Building{Gen: gen, Change: change})
 	if len(s.cfg.PreBuild) > 0 {
 		if err := s.runCommand(ctx, hookPreBuild, s.cfg.PreBuild); err != nil {

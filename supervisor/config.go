@@ -229,6 +229,22 @@ type Config struct {
 	// as ready in ReadyAuto and ReadyDelay modes. 0 means ready as soon as
 	// it has started. DefaultReadyDelay is 500ms.
 	ReadyDelay time.Duration
+	// BuildNice is how much lower than the app builds, hooks and rules run:
+	// the nice value (1 to 19) of their process group, set by the exec
+	// shim before it execs them so the go command's compile and link
+	// children inherit it, with the lowest best-effort I/O priority on
+	// Linux and BELOW_NORMAL_PRIORITY_CLASS on Windows. 0 runs them at the
+	// supervisor's priority. DefaultBuildNice is 10.
+	BuildNice int
+	// ColorStdout and ColorStderr colour the prefix of each line of the
+	// app and of the hooks written to Stdout and Stderr, and the summary
+	// line of a failed build, with ANSI escapes. false writes them plain.
+	// Set one only for a stream that is a terminal.
+	ColorStdout, ColorStderr bool
+	// ClearScreen clears the terminal on Stderr (and scrolls back its
+	// history) before each build's output. false never clears it. Set it
+	// only when Stderr is a terminal.
+	ClearScreen bool
 	// Shim is the executable that runs in exec-shim mode (see
 	// RunShimIfRequested). "" means this executable. New opens it once; on
 	// Linux every child starts from that open file, even after the file on

@@ -31,6 +31,7 @@ const (
 	DefaultDebounce        = watcher.DefaultDebounce
 	DefaultMaxWait         = watcher.DefaultMaxWait
 	DefaultPollInterval    = watcher.DefaultPollInterval
+	DefaultBuildNice       = 10
 	// DefaultUnixSocketMode lets the owner and its group connect, nobody
 	// else.
 	DefaultUnixSocketMode = sockets.DefaultUnixMode
@@ -57,6 +58,7 @@ func DefaultConfig() Config {
 		CrashBackoffMax: DefaultCrashBackoffMax,
 		ProxyPortEnv:    DefaultProxyPortEnv,
 		ProxyHold:       DefaultProxyHold,
+		BuildNice:       DefaultBuildNice,
 		BindWait:        DefaultBindWait,
 		UnixSocketMode:  DefaultUnixSocketMode,
 		WatchExtensions: watcher.DefaultExtensions(),

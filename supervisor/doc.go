@@ -15,6 +15,10 @@
 //     file to the main package through -overlay (internal/instrument; the
 //     source tree is never written); if that build fails where a plain one
 //     succeeds, InstrumentFailed is emitted and the run builds plainly.
+//     The build and the hooks run at Config.BuildNice (nice 10 by
+//     default, and the lowest best-effort I/O priority on Linux): the exec
+//     shim lowers its new process group before it execs them, so the
+//     compiler's children never take the CPU from the serving child.
 //  2. Start. The child is started in its own process group with what the
 //     server hands out: the sockets at fds 3, 4, ... with LISTEN_FDS,
 //     LISTEN_PID (set by the exec shim) and LISTEN_FDNAMES, a private

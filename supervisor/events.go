@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,6 +63,15 @@ type BuildFailed struct {
 	Output     []byte // the compiler's output, file:line intact
 	BuildTime  time.Duration
 	ServingPID int // 0 if no child serves
+	// Errors counts the compiler errors in Output (FILE.go:LINE: lines);
+	// 0 if there are none, as for a failed hook or link, and the line
+	// logged is then the same as before it was counted. MoreErrors is set
+	// when the compiler stopped at "too many errors".
+	Errors     int
+	MoreErrors bool
+	// FirstError is the FILE.go:LINE:COL of the first of them, as the
+	// compiler printed it; "" when Errors is 0.
+	FirstError string
 }
 
 // InstrumentFailed reports that a build with reloader's hook file failed
@@ -269,7 +279,16 @@ func (e BuildRestarted) record() (slog.Level, string, []any) {
 	return info, "change during build; restarting build", []any{"change", e.Change}
 }
 func (e BuildFailed) record() (slog.Level, string, []any) {
-	return fail, "build failed; still serving the previous child", []any{"pid", e.ServingPID, "gen", e.Gen, "err", e.Err, "build_time", ms(e.BuildTime)}
+	attrs := []any{"pid", e.ServingPID, "gen", e.Gen, "err", e.Err, "build_time", ms(e.BuildTime)}
+	if e.Errors == 0 {
+		return fail, "build failed; still serving the previous child", attrs
+	}
+	b := buildErrors{Count: e.Errors, More: e.MoreErrors, First: e.FirstError}
+	n := strconv.Itoa(e.Errors)
+	if e.MoreErrors {
+		n += "+"
+	}
+	return fail, "build failed: " + b.String() + "; still serving the previous child", append(attrs, "errors", n, "first", e.FirstError)
 }
 func (e InstrumentFailed) record() (slog.Level, string, []any) {
 	return warn, "the build with reloader's hook file failed; built without it, so the app binds its own ports (set build.instrument = false to skip the attempt)", []any{"err", e.Err, "output", e.Output}

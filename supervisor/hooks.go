@@ -39,10 +39,10 @@ func (s *Supervisor) runCommand(ctx context.Context, name string, argv []string,
 	if name == buildStep {
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 	} else {
-		lw = newLineWriter(s.out.stderr, "["+name+"] ")
+		lw = newLineWriter(s.out.stderr, s.linePrefix("["+name+"] ", ansiHookPrefix, 1))
 		cmd.Stdout, cmd.Stderr = lw, lw
 	}
-	err := proc.RunGroup(s.reaper, cmd)
+	err := proc.RunGroup(s.reaper, cmd, proc.Lower{Nice: s.cfg.BuildNice, Shim: s.shim})
 	if lw != nil {
 		lw.Flush()
 	}

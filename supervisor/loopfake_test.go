@@ -157,7 +157,7 @@ func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	r := &loopRun{eventLog: newEventLog(), f: f, done: make(chan error, 1)}
 	cfg.OnEvent = r.record
 	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}),
-		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, "")}
+		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, [2]string{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.s.Run(ctx) }()

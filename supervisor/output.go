@@ -87,18 +87,20 @@ func (l *lineWriter) emit(line []byte, mark string) error {
 // supervisor's writers, line by line.
 type outputs struct {
 	stdout, stderr io.Writer // *syncio.Writer, so each line stays whole
-	prefix         string
+	prefixes       [2]string // of the lines to stdout and stderr
 	wg             sync.WaitGroup
 	mu             sync.Mutex
 	open           map[*os.File]bool // read ends still being copied
 }
 
-func newOutputs(stdout, stderr io.Writer, prefix string) *outputs {
+// newOutputs copies to stdout and stderr, each line prefixed with
+// prefixes[0] and prefixes[1].
+func newOutputs(stdout, stderr io.Writer, prefixes [2]string) *outputs {
 	return &outputs{
-		stdout: syncio.NewWriter(stdout),
-		stderr: syncio.NewWriter(stderr),
-		prefix: prefix,
-		open:   map[*os.File]bool{},
+		stdout:   syncio.NewWriter(stdout),
+		stderr:   syncio.NewWriter(stderr),
+		prefixes: prefixes,
+		open:     map[*os.File]bool{},
 	}
 }
 
@@ -140,7 +142,7 @@ func (p *childPipes) started(onLine func([]byte)) {
 		p.o.mu.Unlock()
 		p.o.wg.Add(1)
 		p.copied.Add(1)
-		lw := newLineWriter(dsts[i], p.o.prefix)
+		lw := newLineWriter(dsts[i], p.o.prefixes[i])
 		lw.onLine = onLine
 		go func() {
 			defer p.copied.Done()

@@ -240,7 +240,9 @@ func (s *Supervisor) failed(l *loop, a *attempt, st step) {
 	var be *BuildError
 	if errors.As(st.err, &be) {
 		s.out.stderr.Write(be.Output)
-		s.emit(BuildFailed{Gen: a.gen, Err: be.Err, Output: be.Output, BuildTime: a.buildTime, ServingPID: pidOf(l.serving)})
+		sum := summariseBuild(be.Output)
+		s.emit(BuildFailed{Gen: a.gen, Err: be.Err, Output: be.Output, BuildTime: a.buildTime, ServingPID: pidOf(l.serving),
+			Errors: sum.Count, MoreErrors: sum.More, FirstError: sum.First})
 		return
 	}
 	s.emit(StartFailed{Gen: a.gen, Err: st.err, ServingPID: pidOf(l.serving)})

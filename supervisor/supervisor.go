@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, err
 		}
 	}
-	s.out = newOutputs(cfg.Stdout, cfg.Stderr, cfg.OutputPrefix)
+	s.out = newOutputs(cfg.Stdout, cfg.Stderr, [2]string{s.linePrefix(cfg.OutputPrefix, ansiAppPrefix, 0), s.linePrefix(cfg.OutputPrefix, ansiAppPrefix, 1)})
 	if s.shim, err = proc.OpenShim(cfg.Shim); err != nil {
 		return nil, fmt.Errorf("supervisor: exec shim: %w", err)
 	}

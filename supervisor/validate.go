@@ -44,6 +44,9 @@ func (c Config) Validate() error {
 			return bad(f.name, f.argv, "the command has an empty program name")
 		}
 	}
+	if c.BuildNice < 0 || c.BuildNice > 19 {
+		return bad("BuildNice", c.BuildNice, "%d is not a nice value from 1 to 19, or 0 for none", c.BuildNice)
+	}
 	if c.Proxy {
 		for _, a := range c.Listen {
 			if a.Network == "udp" {

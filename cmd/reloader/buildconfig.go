@@ -110,6 +110,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 			return c, err
 		}
 	}
+	if c.BuildNice, err = s.integer("build.nice"); err != nil {
+		return c, err
+	}
 	if c.UnixSocketMode, err = s.fileMode("unix_mode"); err != nil {
 		return c, err
 	}
@@ -134,13 +137,29 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	}
 	errW := syncio.NewWriter(io.Err)
 	c.Stdout, c.Stderr = io.Out, errW
-	if c.Logger, err = newLogger(errW, s); err != nil {
+	mode := s.str("log.color")
+	switch mode {
+	case colorAuto, colorAlways, colorNever:
+	default:
+		return c, s.errorf("log.color", "%q is not auto, always or never", mode)
+	}
+	if strings.ToLower(s.str("log.format")) == "json" {
+		mode = colorNever // for programs to read
+	}
+	c.ColorStdout, c.ColorStderr = colorOn(mode, io.OutTTY), colorOn(mode, io.ErrTTY)
+	if c.ClearScreen, err = s.boolean("log.clear"); err != nil {
+		return c, err
+	}
+	c.ClearScreen = c.ClearScreen && io.ErrTTY
+	if c.Logger, err = newLogger(errW, s, c.ColorStderr); err != nil {
 		return c, err
 	}
 	return c, nil
 }
 
-func newLogger(w io.Writer, s *settings) (*slog.Logger, error) {
+// newLogger returns the logger of the level and format the settings ask
+// for; color makes the text format tint's coloured one.
+func newLogger(w io.Writer, s *settings, color bool) (*slog.Logger, error) {
 	var lv slog.Level
 	level, format := s.str("log.level"), s.str("log.format")
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -149,6 +168,9 @@ func newLogger(w io.Writer, s *settings) (*slog.Logger, error) {
 	hopts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "text":
+		if color {
+			return slog.New(newColorHandler(w, lv)), nil
+		}
 		return slog.New(slog.NewTextHandler(w, hopts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, hopts)), nil

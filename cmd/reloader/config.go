@@ -33,6 +33,7 @@ const (
 	kArgv          // ["prog", "arg"]; a string is split on white space
 	kCommand       // ["prog", "arg"] runs as given; a string runs in a shell
 	kEnv           // ["K=V"] or a table {K = "V"}; env: comma-separated
+	kInt           // an integer such as 10; env: strconv.Atoi
 )
 
 // configKey is one setting: its key in .reloader.toml, the flag that sets
@@ -43,7 +44,7 @@ type configKey struct {
 	Flag  string // "" only for command, which comes after --
 	Short string
 	Kind  kind
-	Def   any // string, bool or []string
+	Def   any // string, bool, int or []string
 	Usage string
 	// Field is the supervisor.Config field the key sets, "" if none; a
 	// *supervisor.FieldError for it names this key.
@@ -72,6 +73,7 @@ var configKeys = []configKey{
 	{"build.env", "build-env", "", kEnv, []string{}, "KEY=VALUE added to the environment of builds and hooks, repeatable", ""},
 	{"build.debug", "debug", "", kBool, false, "keep DWARF in builds for delve (slower links)", ""},
 	{"build.instrument", "instrument", "", kBool, true, "Linux: add reloader's hook file to go run builds (-overlay; your tree is never written), so the app's own net.Listen can take reloader's socket", ""},
+	{"build.nice", "build-nice", "", kInt, sv.DefaultBuildNice, "nice value (1-19) of builds, hooks and rules, with the lowest I/O priority on Linux, so the app keeps the CPU (0: off)", "BuildNice"},
 	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes", ""},
 	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable", ""},
 	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable", ""},
@@ -99,6 +101,8 @@ var configKeys = []configKey{
 	{"log.level", "log-level", "", kString, "info", "debug, info, warn or error", ""},
 	{"log.format", "log-format", "", kString, "text", "text or json", ""},
 	{"log.prefix", "log-prefix", "", kString, "[app] ", "prefix of every line the app prints", ""},
+	{"log.color", "color", "", kString, colorAuto, "colour reloader's lines and the app's prefix: auto (on a terminal, unless NO_COLOR is set), always or never", ""},
+	{"log.clear", "clear", "", kBool, false, "clear the terminal before each build's output (only on a terminal)", ""},
 }
 
 // negatedFlags are flags that set a bool key to false, e.g. --no-instrument
@@ -136,6 +140,8 @@ func addConfigFlags(fs *pflag.FlagSet) {
 			fs.StringArrayP(k.Flag, k.Short, nil, k.Usage)
 		case bool:
 			fs.BoolP(k.Flag, k.Short, d, k.Usage)
+		case int:
+			fs.IntP(k.Flag, k.Short, d, k.Usage)
 		case string:
 			fs.StringP(k.Flag, k.Short, d, k.Usage)
 		}

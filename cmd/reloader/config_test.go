@@ -314,6 +314,8 @@ func TestConfigFieldErrorsNameKeyAndLine(t *testing.T) {
 		{"command = [\"x\"]\n[watch]\ndebounce = \"-1ms\"\n", `.reloader.toml:3: watch.debounce: "-1ms" is negative`},
 		{"command = [\"x\"]\n[watch]\npoll_interval = \"-1s\"\n", `.reloader.toml:3: watch.poll_interval: "-1s" is negative`},
 		{"command = [\"x\"]\n[hooks]\npost_swap = [\"\", \"x\"]\n", `.reloader.toml:3: hooks.post_swap: the command has an empty program name`},
+		{"command = [\"x\"]\n[build]\nnice = 20\n", `.reloader.toml:3: build.nice: 20 is not a nice value from 1 to 19, or 0 for none`},
+		{"command = [\"x\"]\n[build]\nnice = \"low\"\n", `.reloader.toml:3: build.nice: want an integer, got string "low"`},
 	} {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, ".reloader.toml"), tt.file)
@@ -321,5 +323,34 @@ func TestConfigFieldErrorsNameKeyAndLine(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !isConfigError(err) {
 			t.Errorf("%q: got %v, want a config error naming %q", tt.file, err, tt.want)
 		}
+	}
+}
+
+func TestConfigBuildNice(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, ".reloader.toml"), "command = [\"x\"]\n[build]\nnice = 5\n")
+	for _, tt := range []struct {
+		env  string
+		args []string
+		want int
+	}{
+		{"", nil, 5},
+		{"7", nil, 7},
+		{"7", []string{"--build-nice", "0"}, 0},
+	} {
+		if tt.env != "" {
+			t.Setenv("RELOADER_BUILD_NICE", tt.env)
+		}
+		o, err := parse(t, dir, tt.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Config.BuildNice != tt.want {
+			t.Errorf("env %q, flags %q: BuildNice = %d, want %d", tt.env, tt.args, o.Config.BuildNice, tt.want)
+		}
+	}
+	t.Setenv("RELOADER_BUILD_NICE", "x")
+	if _, err := parse(t, dir); err == nil || !strings.Contains(err.Error(), `env RELOADER_BUILD_NICE: build.nice: "x" is not an integer`) {
+		t.Errorf("RELOADER_BUILD_NICE=x: %v", err)
 	}
 }

@@ -136,6 +136,11 @@ func normalise(k kind, val any) (any, error) {
 			return b, nil
 		}
 		return nil, fmt.Errorf("want true or false, got %s", describe(val))
+	case kInt:
+		if n, ok := val.(int64); ok && n == int64(int(n)) {
+			return int(n), nil
+		}
+		return nil, fmt.Errorf("want an integer, got %s", describe(val))
 	case kEnv:
 		if m, ok := val.(map[string]any); ok {
 			env := make([]string, 0, len(m))

@@ -127,11 +127,15 @@ func freePort(t testing.TB) string {
 }
 
 // reloaderProc is a running reloader binary whose log lines are collected.
+// reANSI is an ANSI CSI escape: colours and screen clearing.
+var reANSI = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
 type reloaderProc struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	mu    sync.Mutex
 	lines []string
+	raw   []string      // lines as written, escapes and all
 	more  chan struct{} // closed and replaced after each appended line
 	done  chan struct{} // closed when the process has exited
 	eof   chan struct{} // closed when every writer of its output is gone
@@ -161,6 +165,15 @@ func startReloaderAt(t *testing.T, path, dir string, env []string, args ...strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startReloaderOn(t, cmd, pr, pw)
+}
+
+// startReloaderOn starts cmd with its stdout and stderr on pw, which it
+// closes here once cmd has started, and reads them back from pr: a pipe's
+// ends, or a pseudo-terminal's (a line's trailing \r is dropped). lines
+// holds them with ANSI colour and screen escapes removed, raw as written.
+func startReloaderOn(t *testing.T, cmd *exec.Cmd, pr, pw *os.File) *reloaderProc {
+	t.Helper()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	p := &reloaderProc{t: t, cmd: cmd, more: make(chan struct{}), done: make(chan struct{}), eof: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
@@ -173,8 +186,10 @@ func startReloaderAt(t *testing.T, path, dir string, env []string, args ...strin
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
+			raw := strings.TrimSuffix(sc.Text(), "\r")
 			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
+			p.raw = append(p.raw, raw)
+			p.lines = append(p.lines, reANSI.ReplaceAllString(raw, ""))
 			close(p.more)
 			p.more = make(chan struct{})
 			p.mu.Unlock()

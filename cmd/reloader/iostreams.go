@@ -11,6 +11,9 @@ type ioStreams struct {
 	InTTY bool      // In is a terminal, so commands may prompt
 	Out   io.Writer
 	Err   io.Writer
+	// OutTTY and ErrTTY are set when Out and Err are terminals, so output
+	// there may be coloured (log.color) and the screen cleared (log.clear).
+	OutTTY, ErrTTY bool
 }
 
 func defaultIO() ioStreams {
@@ -18,5 +21,5 @@ func defaultIO() ioStreams {
 	if fi, err := os.Stdin.Stat(); err == nil {
 		tty = fi.Mode()&os.ModeCharDevice != 0
 	}
-	return ioStreams{In: os.Stdin, InTTY: tty, Out: os.Stdout, Err: os.Stderr}
+	return ioStreams{In: os.Stdin, InTTY: tty, Out: os.Stdout, Err: os.Stderr, OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
 }

@@ -30,6 +30,22 @@ func (s *settings) boolean(key string) (bool, error) {
 	return s.v.GetBool(key), nil
 }
 
+// integer returns an int setting; an env var must hold a strconv.Atoi
+// value.
+func (s *settings) integer(key string) (int, error) {
+	switch x := s.v.Get(key).(type) {
+	case int:
+		return x, nil
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return 0, s.errorf(key, "%q is not an integer", x)
+		}
+		return n, nil
+	}
+	return s.v.GetInt(key), nil
+}
+
 // fileMode returns an octal permission setting such as "0660" (or
 // "0o660"). Config.Validate checks that it lets the owner read and write,
 // which connecting needs.
@@ -126,6 +142,12 @@ func (s *settings) tomlValue(key string) string {
 			return fmt.Sprintf("%q", s.str(key))
 		}
 		return strconv.FormatBool(b)
+	case kInt:
+		n, err := s.integer(key)
+		if err != nil {
+			return fmt.Sprintf("%q", s.str(key))
+		}
+		return strconv.Itoa(n)
 	case kString, kDuration, kLimit:
 		return strconv.Quote(s.str(key))
 	case kCommand, kArgv:

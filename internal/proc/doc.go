@@ -4,7 +4,10 @@
 // Start starts a child with raw socket fds at 3, 4, ... It never calls
 // File.Fd on a socket, which would put the socket, shared with the
 // supervisor and other children, into blocking mode. RunGroup runs a build
-// or hook to completion and kills whatever is left in its group.
+// or hook to completion and kills whatever is left in its group; with a
+// Lower it runs through the exec shim, which lowers the nice value (and on
+// Linux the I/O priority) of its new group before it execs the command, so
+// the go command's compile and link children inherit it.
 //
 // SignalGroup, KillGroup and WaitGroupGone act on a whole process group, so
 // grandchildren an app starts end with it. A group that is already gone is

@@ -15,9 +15,11 @@ const waitDelay = 5 * time.Second
 // exec.CommandContext: when its context is done, the whole group is
 // killed. r, which may be nil, is told about the group while it runs, so
 // the group dies with the supervisor. Whatever is left in the group when
-// cmd exits is killed.
-func RunGroup(r *Reaper, cmd *exec.Cmd) error {
+// cmd exits is killed. low is the lower priority it runs at (see Lower);
+// its zero value keeps the supervisor's.
+func RunGroup(r *Reaper, cmd *exec.Cmd, low Lower) error {
 	cmd.SysProcAttr = GroupAttr()
+	lowerCmd(cmd, low)
 	cmd.Cancel = func() error { return KillGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = waitDelay
 	if err := cmd.Start(); err != nil {

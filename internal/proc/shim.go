@@ -47,7 +47,8 @@ func (s *Shim) shimArgs(argv []string, fd int) (path string, full []string, env 
 // RunShimIfRequested is called first thing in main (and in TestMain of
 // tests whose binary plays the supervisor). When the process was started as
 // the exec shim (ShimEnv), it sets LISTEN_PID to its own pid and execs the
-// app named by os.Args[1:], which keeps that pid; it returns only on
+// app named by os.Args[1:], which keeps that pid (with NiceEnv set, it
+// lowers its priority first: see Lower); it returns only on
 // failure, with shim=true. Started as the reaper (ReaperEnv), it runs the
 // reaper and returns shim=true and a nil error when done: the caller exits
 // 0. Otherwise it returns shim=false at once.
@@ -65,6 +66,7 @@ func RunShimIfRequested() (shim bool, err error) {
 	if fd >= 3 {
 		closeOnExec(fd) // the shim's own executable: not the app's
 	}
+	lowerFromEnv()
 	if len(os.Args) < 2 {
 		return true, fmt.Errorf("proc: exec shim: no command")
 	}

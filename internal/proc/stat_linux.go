@@ -14,6 +14,8 @@ type Stat struct {
 	PPID  int
 	PGID  int
 	SID   int
+	// Nice is the nice value, -20 to 19; 0 is the default.
+	Nice int
 	// Start is when the process started, as time since boot.
 	Start time.Duration
 }
@@ -44,11 +46,12 @@ func parseStat(s string) (Stat, error) {
 	var st Stat
 	st.State = f[0][0]
 	var ticks uint64
-	var errs [4]error
+	var errs [5]error
 	st.PPID, errs[0] = strconv.Atoi(f[1])
 	st.PGID, errs[1] = strconv.Atoi(f[2])
 	st.SID, errs[2] = strconv.Atoi(f[3])
 	ticks, errs[3] = strconv.ParseUint(f[19], 10, 64)
+	st.Nice, errs[4] = strconv.Atoi(f[16])
 	for _, err := range errs {
 		if err != nil {
 			return Stat{}, fmt.Errorf("proc: malformed stat %q: %w", s, err)

@@ -11,11 +11,11 @@ import (
 func TestParseStat(t *testing.T) {
 	t.Parallel()
 	// The command may hold spaces and parentheses.
-	st, err := parseStat("42 (a) b (c) Z 7 42 9 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0")
+	st, err := parseStat("42 (a) b (c) Z 7 42 9 0 -1 4194560 0 0 0 0 0 0 0 0 30 10 1 0 12345 0 0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Stat{State: 'Z', PPID: 7, PGID: 42, SID: 9, Start: 123450 * time.Millisecond}
+	want := Stat{State: 'Z', PPID: 7, PGID: 42, SID: 9, Nice: 10, Start: 123450 * time.Millisecond}
 	if st != want {
 		t.Errorf("parseStat = %+v, want %+v", st, want)
 	}

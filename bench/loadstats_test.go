@@ -1,0 +1,33 @@
+//go:build linux
+
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/reloader-dev/reloader/internal/loadgen"
+)
+
+// summariseWindows counts only the samples inside the windows, and its
+// longest gap is the longest within one window, not between two.
+func TestSummariseWindows(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	var all []loadgen.Sample
+	for _, ms := range []int{0, 10, 20, 50, 60, 500, 1000, 1010, 1020, 1025} { // 1 ms each
+		all = append(all, loadgen.Sample{Start: at(ms), Latency: time.Millisecond})
+	}
+	all = append(all, loadgen.Sample{Start: at(1015), Latency: 9 * time.Millisecond}) // the slowest, in window 2
+	st := summariseWindows(all, [][2]time.Time{{at(0), at(70)}, {at(1000), at(1030)}})
+	if st.requests != 10 {
+		t.Errorf("requests = %d, want 10 (the sample at 500 ms is outside)", st.requests)
+	}
+	if st.gap != 30*time.Millisecond || !st.gapAt.Equal(at(21)) {
+		t.Errorf("gap %v at %v, want 30ms at 21ms (the gap between the windows does not count)", st.gap, st.gapAt.Sub(t0))
+	}
+	if st.max != 9*time.Millisecond || st.p99 != 9*time.Millisecond {
+		t.Errorf("max %v, p99 %v; want 9ms", st.max, st.p99)
+	}
+}
