@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/reloader-dev/reloader/watcher"
 )
@@ -154,5 +157,33 @@ func TestOutputTailCutsLongLines(t *testing.T) {
 	tail.add([]byte("last"))
 	if got := string(tail.bytes()); got != strings.Repeat("x", tailLineMax)+"\nlast\n" {
 		t.Errorf("tail %d bytes: %.40q...", len(got), got)
+	}
+}
+
+// A br page is decoded (github.com/andybalholm/brotli), gets the script,
+// and goes out uncompressed.
+func TestLiveReloadDecodesBrotli(t *testing.T) {
+	t.Parallel()
+	s := &Supervisor{cfg: Config{EditorURL: DefaultEditorURL}, log: slog.New(slog.DiscardHandler)}
+	l := newLiveReload(s)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "br")
+		bw := brotli.NewWriter(w)
+		io.WriteString(bw, "<html><body>brotli page</body></html>")
+		bw.Close()
+	})
+	srv := httptest.NewServer(l.handler(app))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "br")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "brotli page<script src=\"/__reloader/client.js\" data-reloader") {
+		t.Errorf("Content-Encoding %q, body %q", res.Header.Get("Content-Encoding"), body)
 	}
 }
