@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/reloader-dev/reloader/internal/proc"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -104,6 +105,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			if !ok {
 				changes = nil
 				continue
+			}
+			if slices.ContainsFunc(b.Paths, isModuleFile) {
+				s.deps.recompute()
 			}
 			s.trigger(ctx, &l, describeChange(b.First(), b.Count))
 		case reason := <-s.reload:
@@ -278,6 +282,7 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 	l.crashes.cancel()
 	s.emit(Swapped{Gen: a.gen, Change: a.change, OldPID: max(pidOf(old), a.stopped), NewPID: ch.pid, BuildTime: a.buildTime, SwapTime: time.Since(st.started)})
 	s.afterSwap(ctx, ch)
+	s.deps.recompute() // off the critical path: the new child serves already
 }
 
 // crashed handles the serving child's exit.

@@ -43,6 +43,7 @@ type Supervisor struct {
 	out       *outputs             // children's and hooks' output
 	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
+	deps      *depWatch            // what a go run binary is built from; nil when not watched that way
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -81,6 +82,12 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if cfg.Watch {
 		if s.watchOpts, err = s.watcherOptions(); err != nil {
 			return nil, err
+		}
+		if s.deps, err = s.newDepWatch(s.watchOpts.Root); err != nil {
+			return nil, err
+		}
+		if s.deps != nil {
+			s.watchOpts = s.deps.options(s.watchOpts, s.watchOpts.Root)
 		}
 	}
 	s.out = newOutputs(cfg.Stdout, cfg.Stderr, cfg.OutputPrefix)

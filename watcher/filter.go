@@ -12,7 +12,7 @@ func (c *config) matchFile(path, name string) bool {
 		return false
 	}
 	if !c.names[name] {
-		if name[0] == '.' || !c.exts[filepath.Ext(name)] {
+		if name[0] == '.' || !c.anyFile && !c.exts[filepath.Ext(name)] {
 			return false
 		}
 		if !c.includeTests && strings.HasSuffix(name, "_test.go") {

@@ -51,6 +51,20 @@ func TestMatchFile(t *testing.T) {
 	}
 }
 
+func TestMatchFileAnyFile(t *testing.T) {
+	t.Parallel()
+	c, err := newConfig(Options{Root: "/src", AnyFile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"index.html": true, "Makefile": true, "main.go": true,
+		".env": false, "main_test.go": false, "x.swp": false} {
+		if got := c.matchFile(filepath.Join(c.root, name), name); got != want {
+			t.Errorf("AnyFile: matchFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestSkipDir(t *testing.T) {
 	c, err := newConfig(Options{Root: "/src/.work"})
 	if err != nil {
