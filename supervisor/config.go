@@ -71,6 +71,13 @@ type Config struct {
 	RunDir string
 	// Env is added to the child's environment.
 	Env []string
+	// EnvFiles are dotenv files read again for every generation, in order
+	// (ReadEnvFiles): Env beats their values, which beat the inherited
+	// environment. A change to one of them, when watching, starts a new
+	// child with the build the serving one runs (Restarting), without a
+	// build. A bad line fails that start (StartFailed); the serving child
+	// keeps serving. nil means none.
+	EnvFiles []EnvFile
 	// BuildEnv is added to the environment of builds and hooks.
 	BuildEnv []string
 	// Build, if not empty, is a build command run in Dir before every start

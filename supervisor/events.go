@@ -69,6 +69,14 @@ type Building struct {
 	Change string // what triggered it: a file, "start", a signal
 }
 
+// Restarting reports that generation Gen starts without a build, with the
+// build the serving child runs, because a file that needs no build changed
+// (an env file).
+type Restarting struct {
+	Gen    int
+	Change string
+}
+
 // BuildRestarted reports that a change arrived during a build, which is
 // cancelled and started again.
 type BuildRestarted struct{ Change string }
@@ -229,6 +237,7 @@ func (RootRemoved) Name() string      { return "root_removed" }
 func (RootBack) Name() string         { return "root_back" }
 func (Building) Name() string         { return "building" }
 func (BuildRestarted) Name() string   { return "build_restarted" }
+func (Restarting) Name() string       { return "restarting" }
 func (BuildFailed) Name() string      { return "build_failed" }
 func (InstrumentFailed) Name() string { return "instrument_failed" }
 func (ChildStarted) Name() string     { return "child_started" }
@@ -287,6 +296,9 @@ func (e RootBack) record() (slog.Level, string, []any) {
 }
 func (e Building) record() (slog.Level, string, []any) {
 	return info, "building", []any{"change", e.Change, "gen", e.Gen}
+}
+func (e Restarting) record() (slog.Level, string, []any) {
+	return info, "restarting the app without a build", []any{"change", e.Change, "gen", e.Gen}
 }
 func (e BuildRestarted) record() (slog.Level, string, []any) {
 	return info, "change during build; restarting build", []any{"change", e.Change}

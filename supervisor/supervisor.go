@@ -35,6 +35,7 @@ type Supervisor struct {
 	instr     instrumentation
 	ownBuild  bool // buildDir is ours to remove
 	reload    chan string
+	restarts  chan string    // changes that need a new child but no build (env files)
 	drains    sync.WaitGroup // retiring children and post_swap hooks
 	handoff   atomic.Bool
 	ready     chan struct{} // closed when the first child is ready
@@ -54,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}), srv: bare{}}
+	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), restarts: make(chan string, 1), ready: make(chan struct{}), srv: bare{}}
 	s.gens = s
 	if s.dir, err = filepath.Abs(cmpOr(cfg.Dir, ".")); err != nil {
 		return nil, fmt.Errorf("supervisor: dir: %w", err)
@@ -75,6 +76,9 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			}
 			return nil, fmt.Errorf("%w: command: exec: %q: %w", ErrConfig, cfg.Command[0], err)
 		}
+	}
+	if _, err := ReadEnvFiles(s.dir, cfg.EnvFiles); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if cfg.Proxy && len(cfg.Listen) == 0 && len(cfg.Inherited) == 0 {
 		return nil, fmt.Errorf("%w: proxy needs an address to listen on (-l)", ErrConfig)

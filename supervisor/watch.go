@@ -86,6 +86,9 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	if s.cfg.Watch && s.deps != nil {
 		wg.Go(func() { s.followDeps(wctx, s.deps, opts, out) })
 	}
+	if s.cfg.Watch {
+		s.watchEnvFiles(wctx, &wg)
+	}
 	return out, func() { cancel(); wg.Wait() }, nil
 }
 
