@@ -94,7 +94,7 @@ func TestDepsSiblingModuleEditIsServed(t *testing.T) {
 			write(t, filepath.Join(top, "app", "unused", "more.go"), "package unused\n")
 			lib := filepath.Join(top, "lib", "lib.go")
 			write(t, lib, "package lib\n\nconst V = \"v2\"\n")
-			r.waitEvent(from, "swapped", 120*time.Second)
+			r.waitEvent(from, "swapped", 120*time.Second, "change="+lib)
 			builds := r.events(from, "building")
 			if len(builds) != 1 || builds[0]["change"] != lib {
 				t.Errorf("building events after the edits = %v, want one, for %s alone", builds, lib)
@@ -103,5 +103,60 @@ func TestDepsSiblingModuleEditIsServed(t *testing.T) {
 				t.Errorf("after the edit of %s the app serves %q, %v; want lib=v2", lib, body, err)
 			}
 		})
+	}
+}
+
+// envApp serves two variables of its environment.
+const envApp = `package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("A=" + os.Getenv("A") + " B=" + os.Getenv("B") + "\n"))
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+`
+
+// Issue 16, item 4: a .env value reaches the app, run.env beats it, and
+// an edit to .env starts a new child without a build that serves the new
+// value; a bad line leaves the serving child serving.
+func TestEnvFileRestartsWithoutBuild(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "go.mod"), "module example.com/envapp\n\ngo 1.22\n")
+	write(t, filepath.Join(dir, "main.go"), envApp)
+	write(t, filepath.Join(dir, ".env"), "A=file1\nB=file\n")
+	addr := freePort(t)
+	r := startReloaderAt(t, reloaderBin, dir, []string{"GOWORK=off", "GOFLAGS="},
+		"--proxy", "-l", addr, "--debounce", "20ms", "--env", "B=run", "--", "go", "run", ".")
+	_, from := r.waitEvent(0, "child_ready", 120*time.Second)
+	url := "http://" + addr + "/"
+	if body, err := get(url); err != nil || body != "A=file1 B=run\n" {
+		t.Fatalf("first child serves %q, %v; want A=file1 B=run (.env, beaten by run.env)", body, err)
+	}
+
+	env := filepath.Join(dir, ".env")
+	write(t, env, "A=file2\nB=file\n")
+	r.waitEvent(from, "restarting", 30*time.Second, "change="+env)
+	_, next := r.waitEvent(from, "swapped", 30*time.Second, "change="+env)
+	if b := r.events(from, "building"); len(b) != 0 {
+		t.Errorf("an edit of .env built: %v", b)
+	}
+	if body, err := get(url); err != nil || body != "A=file2 B=run\n" {
+		t.Errorf("after the edit of .env the app serves %q, %v; want A=file2 B=run", body, err)
+	}
+
+	write(t, filepath.Join(dir, ".env"), "A=file3\nnot a line\n")
+	a, _ := r.waitEvent(next, "start_failed", 30*time.Second)
+	if want := filepath.Join(dir, ".env") + ":2"; !strings.Contains(a["err"], want) {
+		t.Errorf("start_failed err = %q, want it to name %s", a["err"], want)
+	}
+	if body, err := get(url); err != nil || body != "A=file2 B=run\n" {
+		t.Errorf("after a bad .env the app serves %q, %v; want the serving child's A=file2 B=run", body, err)
 	}
 }
