@@ -81,18 +81,16 @@ func (d *depWatch) options(opts watcher.Options, root string) watcher.Options {
 
 // ignore is a watcher.Options.Ignore function; path is absolute.
 func (d *depWatch) ignore(path string, isDir bool) bool {
+	set := d.set.Load()
+	embedded := !isDir && set != nil && set.embeds[path]
+	if !isDir && !embedded && !d.exts[filepath.Ext(path)] && !isModuleFile(path) {
+		return true // cheap first: most files of a tree are not sources
+	}
 	if d.base != nil && d.base.ignore(path, isDir) {
 		return true
 	}
-	if isDir || isModuleFile(path) {
+	if isDir || embedded || isModuleFile(path) {
 		return false
-	}
-	set := d.set.Load()
-	if set != nil && set.embeds[path] {
-		return false
-	}
-	if !d.exts[filepath.Ext(path)] {
-		return true
 	}
 	if set == nil || d.explicit && isUnder(path, d.root) || set.dirs[filepath.Dir(path)] {
 		return false
@@ -118,8 +116,9 @@ func (d *depWatch) recompute() {
 	}
 }
 
-// followDeps computes the package set with `go list` now and whenever asked
-// to, and watches the module roots outside the main root that it names
+// followDeps computes the package set with `go list` whenever asked to
+// (after each swap, the first included, and when a module file changes),
+// and watches the module roots outside the main root that it names
 // (and the go.work file's directory), sending their batches to out. It
 // returns when ctx is done.
 func (s *Supervisor) followDeps(ctx context.Context, d *depWatch, opts watcher.Options, out chan<- watcher.Batch) {
@@ -136,6 +135,11 @@ func (s *Supervisor) followDeps(ctx context.Context, d *depWatch, opts watcher.O
 	}()
 	var last *depSet
 	warned := false
+	// The first list waits for the first swap: it would slow the first
+	// build down, and until it answers every file counts anyway.
+	if !s.awaitKick(ctx, d, extra, done, &running) {
+		return
+	}
 	for {
 		set, err := s.listDeps(ctx, d.root)
 		if ctx.Err() != nil {
