@@ -80,12 +80,21 @@ func (s *Supervisor) listDeps(ctx context.Context, root string) (depSet, error) 
 		d.work = filepath.Clean(work)
 	}
 	roots := map[string]bool{}
+	// go reports directories with symbolic links resolved; the watcher
+	// reports them under root as written.
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		real = root
+	}
 	for line := range strings.Lines(out) {
 		fields := strings.Split(strings.TrimRight(line, "\r\n"), "\t")
 		dir := filepath.Clean(fields[0])
 		if fields[0] == "" || !filepath.IsAbs(dir) ||
 			goroot != "" && isUnder(dir, filepath.Clean(goroot)) || modcache != "" && isUnder(dir, filepath.Clean(modcache)) {
 			continue
+		}
+		if real != root && !isUnder(dir, root) && isUnder(dir, real) {
+			dir = filepath.Join(root, strings.TrimPrefix(dir, real))
 		}
 		d.dirs[dir] = true
 		for _, e := range fields[1:] {

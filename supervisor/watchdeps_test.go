@@ -119,3 +119,23 @@ func TestDepWatchCountsOnlyPackageDirs(t *testing.T) {
 		t.Error("with watch.root set, gen or the replaced module does not count")
 	}
 }
+
+// go list resolves symbolic links; the watcher reports paths under the
+// root as given. The package set is kept in the watcher's terms.
+func TestListDepsUnderASymlinkedRoot(t *testing.T) {
+	t.Parallel()
+	top, _ := depsModule(t)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(top, link); err != nil {
+		t.Skip(err)
+	}
+	app := filepath.Join(link, "app")
+	s := depsSupervisor(t, app, Config{})
+	set, err := s.listDeps(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.dirs[filepath.Join(app, "lib")] || !set.embeds[filepath.Join(app, "lib/static/page.html")] {
+		t.Errorf("dirs %v, embeds %v: want them under the root as given, %s", set.dirs, set.embeds, app)
+	}
+}
