@@ -161,7 +161,9 @@ type Config struct {
 	// WatchInclude lists globs (doublestar syntax, "**" spans directories,
 	// relative to the watch root, "/"-separated). Empty means every file
 	// that passes the extension filter counts; otherwise a file counts only
-	// if it also matches one of them.
+	// if it also matches one of them. For a `go run` Command without a
+	// WatchRoot, the globs add files to what the binary is built from
+	// instead (see the package doc, "What starts a generation").
 	WatchInclude []string
 	// WatchExclude lists globs like WatchInclude; a matching file or
 	// directory never counts. Empty means none.
