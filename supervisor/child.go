@@ -67,6 +67,7 @@ type child struct {
 	proc    *os.Process
 	notify  *sdnotify.Socket
 	binary  string   // built binary to remove when the child is gone; "" if none
+	argv    []string // what was started
 	handout *handout // what the server gave it
 	// instrumented is set when the binary carries reloader's hook file
 	// (Config.Instrument): only then does the child get RELOADER_HOOK_SOCKET.
@@ -112,12 +113,22 @@ func childEnv(base []string) []string {
 	return out
 }
 
+// appEnv is the app's environment before what reloader sets for it:
+// run.env beats the env files, which beat the inherited environment.
+func appEnv(inherited, files, run []string) []string {
+	return childEnv(mergeEnv(inherited, files, run))
+}
+
 // startChild starts generation gen of b with what the server hands out
 // and a fresh notify socket (and, for an instrumented binary, what
 // listenEnv gives it). Where fds are inherited, it starts the exec shim,
 // which sets LISTEN_PID to the child's own pid and execs b.argv.
 func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, error) {
 	argv := b.argv
+	fileEnv, err := s.fileEnv()
+	if err != nil {
+		return nil, err
+	}
 	h, err := s.srv.handout(ctx)
 	if err != nil {
 		return nil, err
@@ -136,9 +147,10 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 		return nil, err
 	}
 	// pid, proc, pipes and started are set once it runs.
-	c := &child{gen: gen, notify: ns, listen: ls, binary: b.binary, instrumented: b.instrumented, handout: h, exe: s.resolve(argv[0]), done: make(chan struct{})}
-	// One entry per key: run.env beats reloader's own environment, and
-	// what reloader sets for the app beats both.
+	c := &child{gen: gen, argv: argv, notify: ns, listen: ls, binary: b.binary, instrumented: b.instrumented, handout: h, exe: s.resolve(argv[0]), done: make(chan struct{})}
+	// One entry per key: run.env beats the env files, which beat
+	// reloader's own environment, and what reloader sets for the app beats
+	// them all.
 	own := append([]string(nil), h.env...)
 	own = append(own, ls.env()...)
 	own = append(own, s.generationMarker(gen))
@@ -149,7 +161,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 	if proc.InheritFDs {
 		shim = s.shim
 	}
-	env := mergeEnv(childEnv(mergeEnv(os.Environ(), s.cfg.Env)), own)
+	env := mergeEnv(appEnv(os.Environ(), fileEnv, s.cfg.Env), own)
 	abort := func() {
 		if ns != nil {
 			ns.Close()

@@ -71,6 +71,13 @@ type Config struct {
 	RunDir string
 	// Env is added to the child's environment.
 	Env []string
+	// EnvFiles are dotenv files read again for every generation, in order
+	// (ReadEnvFiles): Env beats their values, which beat the inherited
+	// environment. A change to one of them, when watching, starts a new
+	// child with the build the serving one runs (Restarting), without a
+	// build. A bad line fails that start (StartFailed); the serving child
+	// keeps serving. nil means none.
+	EnvFiles []EnvFile
 	// BuildEnv is added to the environment of builds and hooks.
 	BuildEnv []string
 	// Build, if not empty, is a build command run in Dir before every start
@@ -172,7 +179,9 @@ type Config struct {
 	// WatchInclude lists globs (doublestar syntax, "**" spans directories,
 	// relative to the watch root, "/"-separated). Empty means every file
 	// that passes the extension filter counts; otherwise a file counts only
-	// if it also matches one of them.
+	// if it also matches one of them. For a `go run` Command without a
+	// WatchRoot, the globs add files to what the binary is built from
+	// instead (see the package doc, "What starts a generation").
 	WatchInclude []string
 	// WatchExclude lists globs like WatchInclude; a matching file or
 	// directory never counts. Empty means none.

@@ -41,6 +41,20 @@
 //  6. Retire. The old child's sockets, binary and process group are
 //     released.
 //
+// # What starts a generation
+//
+// For a `go run` Command, only changes to what the binary is built from
+// count: the directories `go list -deps` names outside GOROOT and the
+// module cache (modules outside the watch root, such as go.work `use`
+// directories and `replace ../x` targets, are watched from their module
+// root), the files they embed, go.mod, go.sum, go.work, and what
+// WatchRoot (when set) and WatchInclude add. The list runs after every
+// swap and when a module file changes (WatchingDeps); before its first
+// answer, or when it fails (WatchDepsFailed), every file under the watch
+// root counts, as it does for other commands. A change to one of
+// Config.EnvFiles starts a new child of the serving build without a build
+// (Restarting): env files are read for every generation.
+//
 // # Sockets on demand
 //
 // A child reloader built with its instrumentation (Linux) also gets

@@ -35,6 +35,25 @@ type Watching struct {
 	Poll bool
 }
 
+// WatchingDeps reports the directories a `go run` binary is built from,
+// as `go list -deps` lists them: only changes there (and to the files they
+// embed, go.mod, go.sum, go.work, and what watch.root and watch.include
+// add) start a build. Sent at start and whenever the set changes.
+type WatchingDeps struct {
+	Dirs   int      // package directories outside GOROOT and the module cache
+	Embeds int      // files those packages embed
+	Roots  []string // module roots outside the watch root, watched too; nil if none
+	Work   string   // the go.work file in use; "" if none
+}
+
+// WatchDepsFailed reports that `go list -deps` failed (a broken go.mod,
+// say): every file under Root counts until a later list succeeds. Sent
+// once per run.
+type WatchDepsFailed struct {
+	Root string
+	Err  error
+}
+
 // WatchFailed reports that changes are not watched: the app still runs,
 // and Reload (SIGHUP) still swaps.
 type WatchFailed struct{ Err error }
@@ -49,6 +68,14 @@ type RootBack struct{ Root string }
 type Building struct {
 	Gen    int
 	Change string // what triggered it: a file, "start", a signal
+}
+
+// Restarting reports that generation Gen starts without a build, with the
+// build the serving child runs, because a file that needs no build changed
+// (an env file).
+type Restarting struct {
+	Gen    int
+	Change string
 }
 
 // BuildRestarted reports that a change arrived during a build, which is
@@ -220,10 +247,13 @@ type Stopped struct{}
 func (Listening) Name() string        { return "listening" }
 func (Watching) Name() string         { return "watching" }
 func (WatchFailed) Name() string      { return "watch_failed" }
+func (WatchingDeps) Name() string     { return "watching_deps" }
+func (WatchDepsFailed) Name() string  { return "watch_deps_failed" }
 func (RootRemoved) Name() string      { return "root_removed" }
 func (RootBack) Name() string         { return "root_back" }
 func (Building) Name() string         { return "building" }
 func (BuildRestarted) Name() string   { return "build_restarted" }
+func (Restarting) Name() string       { return "restarting" }
 func (BuildFailed) Name() string      { return "build_failed" }
 func (InstrumentFailed) Name() string { return "instrument_failed" }
 func (ChildStarted) Name() string     { return "child_started" }
@@ -265,6 +295,12 @@ func (e Listening) record() (slog.Level, string, []any) {
 func (e Watching) record() (slog.Level, string, []any) {
 	return info, "watching", []any{"root", e.Root, "poll", e.Poll}
 }
+func (e WatchingDeps) record() (slog.Level, string, []any) {
+	return info, "watching the packages the binary is built from", []any{"dirs", e.Dirs, "embeds", e.Embeds, "roots", strings.Join(e.Roots, ","), "work", e.Work}
+}
+func (e WatchDepsFailed) record() (slog.Level, string, []any) {
+	return warn, "go list -deps failed; every file under the watch root counts until it succeeds", []any{"root", e.Root, "err", e.Err}
+}
 func (e WatchFailed) record() (slog.Level, string, []any) {
 	return fail, "not watching; the app runs, and SIGHUP still rebuilds and swaps", []any{"err", e.Err}
 }
@@ -276,6 +312,9 @@ func (e RootBack) record() (slog.Level, string, []any) {
 }
 func (e Building) record() (slog.Level, string, []any) {
 	return info, "building", []any{"change", e.Change, "gen", e.Gen}
+}
+func (e Restarting) record() (slog.Level, string, []any) {
+	return info, "restarting the app without a build", []any{"change", e.Change, "gen", e.Gen}
 }
 func (e BuildRestarted) record() (slog.Level, string, []any) {
 	return info, "change during build; restarting build", []any{"change", e.Change}

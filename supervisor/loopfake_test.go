@@ -54,6 +54,8 @@ func (f *fakeGens) prepare(ctx context.Context, gen int, change string) (built, 
 	return built{argv: []string{"app"}}, nil
 }
 
+func (f *fakeGens) reuse(int, *child) (built, error) { return built{argv: []string{"app"}}, nil }
+
 func (f *fakeGens) startChild(_ context.Context, gen int, _ built) (*child, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -156,7 +158,7 @@ func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	}
 	r := &loopRun{eventLog: newEventLog(), f: f, done: make(chan error, 1)}
 	cfg.OnEvent = r.record
-	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}),
+	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), restarts: make(chan string, 1), ready: make(chan struct{}),
 		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, [2]string{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/reloader-dev/reloader/internal/proc"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type generations interface {
 	// prepare runs the build step of generation gen and returns what to
 	// start.
 	prepare(ctx context.Context, gen int, change string) (built, error)
+	// reuse returns what to start for generation gen with the build c
+	// runs, without building (an env file changed).
+	reuse(gen int, c *child) (built, error)
 	// startChild starts generation gen of b with what the server hands out.
 	startChild(ctx context.Context, gen int, b built) (*child, error)
 	// waitReady returns once c is ready, saying which rule decided.
@@ -74,8 +78,10 @@ type loop struct {
 	serving *child
 	next    *attempt
 	pending string // a change that arrived while next could not be cancelled
-	gen     int
-	crashes crashLoop
+	// pendingRestart is set when pending needs no build (restart).
+	pendingRestart bool
+	gen            int
+	crashes        crashLoop
 	// sequential is set for the rest of the run once a new child could not
 	// bind an address the old one holds (fallBack).
 	sequential bool
@@ -108,12 +114,17 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				changes = nil
 				continue
 			}
+			if slices.ContainsFunc(b.Paths, isModuleFile) {
+				s.deps.recompute()
+			}
 			if b = s.splitAssets(b); b.Count == 0 {
 				continue // only assets: browsers refresh, no build
 			}
 			s.trigger(ctx, &l, describeChange(b.First(), b.Count))
 		case reason := <-s.reload:
 			s.trigger(ctx, &l, reason)
+		case change := <-s.restarts:
+			s.restart(ctx, &l, change)
 		case st := <-l.next.doneChan():
 			s.advance(ctx, &l, st)
 		case <-l.serving.doneChan():
@@ -138,9 +149,9 @@ func (s *Supervisor) trigger(ctx context.Context, l *loop, change string) {
 		// A newer change makes this build stale: cancel it and build again.
 		s.emit(BuildRestarted{Change: change})
 		l.next.cancel()
-		l.pending = change
+		l.pending, l.pendingRestart = change, false
 	default:
-		l.pending = change
+		l.pending, l.pendingRestart = change, false
 	}
 }
 
@@ -234,9 +245,13 @@ func (s *Supervisor) advance(ctx context.Context, l *loop, st step) {
 		s.promote(ctx, l, a, st)
 	}
 	if l.pending != "" {
-		change := l.pending
-		l.pending = ""
-		s.trigger(ctx, l, change)
+		change, restart := l.pending, l.pendingRestart
+		l.pending, l.pendingRestart = "", false
+		if restart {
+			s.restart(ctx, l, change)
+		} else {
+			s.trigger(ctx, l, change)
+		}
 	}
 }
 
@@ -291,6 +306,7 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 	l.crashes.cancel()
 	s.emit(Swapped{Gen: a.gen, Change: a.change, OldPID: max(pidOf(old), a.stopped), NewPID: ch.pid, BuildTime: a.buildTime, SwapTime: time.Since(st.started)})
 	s.afterSwap(ctx, ch)
+	s.deps.recompute() // off the critical path: the new child serves already
 }
 
 // crashed handles the serving child's exit.

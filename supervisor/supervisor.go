@@ -35,6 +35,7 @@ type Supervisor struct {
 	instr     instrumentation
 	ownBuild  bool // buildDir is ours to remove
 	reload    chan string
+	restarts  chan string    // changes that need a new child but no build (env files)
 	drains    sync.WaitGroup // retiring children and post_swap hooks
 	handoff   atomic.Bool
 	ready     chan struct{} // closed when the first child is ready
@@ -45,6 +46,7 @@ type Supervisor struct {
 	watchOpts watcher.Options      // when cfg.Watch
 	live      *liveReload          // nil unless cfg.LiveReload
 	assets    *assetFilter         // nil without cfg.Assets
+	deps      *depWatch            // what a go run binary is built from; nil when not watched that way
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -55,7 +57,7 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), ready: make(chan struct{}), srv: bare{}}
+	s := &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), restarts: make(chan string, 1), ready: make(chan struct{}), srv: bare{}}
 	s.gens = s
 	if s.dir, err = filepath.Abs(cmpOr(cfg.Dir, ".")); err != nil {
 		return nil, fmt.Errorf("supervisor: dir: %w", err)
@@ -77,6 +79,9 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 			return nil, fmt.Errorf("%w: command: exec: %q: %w", ErrConfig, cfg.Command[0], err)
 		}
 	}
+	if _, err := ReadEnvFiles(s.dir, cfg.EnvFiles); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if cfg.Proxy && len(cfg.Listen) == 0 && len(cfg.Inherited) == 0 {
 		if cfg.LiveReload {
 			return nil, fmt.Errorf("%w: live reload serves the browser through reloader's proxy, which needs an address to listen on: set listen (-l 127.0.0.1:8080)", ErrConfig)
@@ -89,6 +94,15 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 	if cfg.Watch {
 		if s.watchOpts, err = s.watcherOptions(); err != nil {
 			return nil, err
+		}
+		if s.deps, err = s.newDepWatch(s.watchOpts.Root); err != nil {
+			return nil, err
+		}
+		if s.deps != nil {
+			s.watchOpts = s.deps.options(s.watchOpts, s.watchOpts.Root)
+			if s.assets != nil {
+				s.assets.options(&s.watchOpts) // assets count outside the package dirs too
+			}
 		}
 	}
 	s.out = newOutputs(cfg.Stdout, cfg.Stderr, [2]string{s.linePrefix(cfg.OutputPrefix, ansiAppPrefix, 0), s.linePrefix(cfg.OutputPrefix, ansiAppPrefix, 1)})

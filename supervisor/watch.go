@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/reloader-dev/reloader/watcher"
@@ -83,12 +84,15 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	s.emit(Watching{Root: opts.Root, Poll: s.cfg.Poll})
 	out := make(chan watcher.Batch)
 	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.watchLoop(wctx, opts, w, out)
-	}()
-	return out, func() { cancel(); <-done }, nil
+	var wg sync.WaitGroup
+	wg.Go(func() { s.watchLoop(wctx, opts, w, out) })
+	if s.cfg.Watch && s.deps != nil {
+		wg.Go(func() { s.followDeps(wctx, s.deps, opts, out) })
+	}
+	if s.cfg.Watch {
+		s.watchEnvFiles(wctx, &wg)
+	}
+	return out, func() { cancel(); wg.Wait() }, nil
 }
 
 func (s *Supervisor) newSource(opts watcher.Options) (changeSource, error) {

@@ -15,7 +15,7 @@ func (c *config) matchFile(path, name string) bool {
 		if name[0] == '.' {
 			return false
 		}
-		byExt := c.exts[filepath.Ext(name)] && (c.includeTests || !strings.HasSuffix(name, "_test.go"))
+		byExt := (c.anyFile || c.exts[filepath.Ext(name)]) && (c.includeTests || !strings.HasSuffix(name, "_test.go"))
 		if !byExt && (c.also == nil || !c.also(path)) {
 			return false
 		}

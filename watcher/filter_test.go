@@ -162,3 +162,17 @@ func TestIsWithin(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchFileAnyFile(t *testing.T) {
+	t.Parallel()
+	c, err := newConfig(Options{Root: "/src", AnyFile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"index.html": true, "Makefile": true, "main.go": true,
+		".env": false, "main_test.go": false, "x.swp": false} {
+		if got := c.matchFile(filepath.Join(c.root, name), name); got != want {
+			t.Errorf("AnyFile: matchFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -101,6 +101,11 @@ type Options struct {
 	// IncludeTests makes files ending in "_test.go" count as changes.
 	IncludeTests bool
 
+	// AnyFile makes every file that is not hidden, a test file (unless
+	// IncludeTests) or an editor's temporary file reach Ignore, whatever
+	// its extension: Ignore alone then decides. false applies Extensions.
+	AnyFile bool
+
 	// Ignore, if not nil, is called for every directory about to be entered
 	// (isDir true) and for every file that otherwise counts (isDir false),
 	// with its absolute path; returning true excludes it. It is called from
@@ -311,6 +316,7 @@ type config struct {
 	names        map[string]bool
 	skipDirs     map[string]bool
 	includeTests bool
+	anyFile      bool
 	ignore       func(string, bool) bool
 	also         func(string) bool
 	debounce     time.Duration // >= 0
@@ -333,6 +339,7 @@ func newConfig(o Options) (config, error) {
 		names:        set(o.Names, DefaultNames),
 		skipDirs:     set(o.SkipDirs, DefaultSkipDirs),
 		includeTests: o.IncludeTests,
+		anyFile:      o.AnyFile,
 		ignore:       o.Ignore,
 		also:         o.Also,
 		debounce:     o.Debounce,

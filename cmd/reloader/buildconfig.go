@@ -77,6 +77,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.Env, err = s.env("run.env"); err != nil {
 		return c, err
 	}
+	if c.EnvFiles, err = s.envFiles(); err != nil {
+		return c, err
+	}
 	if c.BuildEnv, err = s.env("build.env"); err != nil {
 		return c, err
 	}

@@ -80,6 +80,7 @@ var configKeys = []configKey{
 	{"run.binary", "run-binary", "", kString, "", "program to run (instead of command), e.g. what build.command writes", ""},
 	{"run.args", "run-arg", "", kList, []string{}, "argument appended to the app's arguments, repeatable", ""},
 	{"run.env", "env", "", kEnv, []string{}, "KEY=VALUE added to the app's environment, repeatable", ""},
+	{"run.env_file", "env-file", "", kList, []string{".env"}, "dotenv file read for every start, repeatable; run.env beats it (default .env, if present; relative to the working directory)", ""},
 	{"run.dir", "run-dir", "", kString, "", "working directory of the app (default: the current directory)", ""},
 	{"run.stop_signal", "stop-signal", "", kString, "SIGTERM", "signal sent to the old child's process group", "StopSignal"},
 	{"run.stop_timeout", "stop-timeout", "", kDuration, sv.DefaultStopTimeout.String(), "wait after the stop signal before SIGKILL (0s: SIGKILL at once)", "StopTimeout"},
