@@ -32,6 +32,8 @@ func (w *Watcher) loop(ctx context.Context) error {
 		lastEvent time.Time
 		armed     bool
 		timer     = time.NewTimer(time.Hour)
+		held      *changeSet // while held (holds > 0), what events go to
+		holds     int
 	)
 	timer.Stop()
 	defer timer.Stop()
@@ -56,7 +58,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 	// than resetting the timer on every event of a burst, the timer checks
 	// on expiry whether the deadline has moved.
 	touch := func() {
-		if pending.empty() {
+		if held != nil || pending.empty() {
 			return
 		}
 		lastEvent = time.Now()
@@ -66,6 +68,14 @@ func (w *Watcher) loop(ctx context.Context) error {
 		}
 	}
 
+	// target is where changes go: the held set while held.
+	target := func() *changeSet {
+		if held != nil {
+			return held
+		}
+		return pending
+	}
+
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,11 +83,27 @@ func (w *Watcher) loop(ctx context.Context) error {
 		case <-w.stop:
 			return nil
 
+		case r := <-w.holds:
+			switch {
+			case r.hold:
+				holds++
+				if held == nil {
+					held = newChangeSet()
+				}
+			case holds > 0:
+				holds--
+				if holds == 0 {
+					w.settle(held)
+					held = nil
+				}
+			}
+			close(r.done)
+
 		case ev, ok := <-w.fs.Events:
 			if !ok {
 				return errStream
 			}
-			w.handle(ev, pending)
+			w.handle(ev, target())
 			touch()
 
 		case err, ok := <-w.fs.Errors:
@@ -85,7 +111,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 				return errStream
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.resync(pending)
+				w.resync(target())
 			} else {
 				w.report(fmt.Errorf("watcher: %w", err))
 			}
@@ -102,7 +128,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 					if !ok {
 						return errStream
 					}
-					w.handle(ev, pending)
+					w.handle(ev, target())
 					touch()
 					continue
 				default:
@@ -183,15 +209,23 @@ func (w *Watcher) removed(path string, renamed bool, cs *changeSet) {
 			}
 		}
 	}
+	// Its files are gone from the build: when they come back they count,
+	// whatever they hold.
+	for p := range w.sums {
+		if isWithin(p, path) {
+			delete(w.sums, p)
+		}
+	}
 	cs.add(path)
 	if path == w.cfg.root {
 		w.report(fmt.Errorf("%w: %s", ErrRootRemoved, path))
 	}
 }
 
-// file adds path to cs if it is a file that counts.
+// file adds path to cs if it is a file that counts and its content
+// changed.
 func (w *Watcher) file(path string, cs *changeSet) {
-	if w.cfg.matchFile(path, filepath.Base(path)) {
+	if w.cfg.matchFile(path, filepath.Base(path)) && w.sums.changed(path) {
 		cs.add(path)
 	}
 }
@@ -261,8 +295,12 @@ func (w *Watcher) walk(top string, cs *changeSet, strict bool) error {
 						return err
 					}
 				}
-			} else if cs != nil && w.cfg.matchFile(p, e.Name()) {
-				cs.add(p)
+			} else if w.cfg.matchFile(p, e.Name()) {
+				if cs == nil {
+					w.sums.seed(p) // first sight: at New or a rescan
+				} else if w.sums.changed(p) {
+					cs.add(p)
+				}
 			}
 		}
 		return nil

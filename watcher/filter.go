@@ -11,7 +11,7 @@ func (c *config) matchFile(path, name string) bool {
 	if name == "" || isTempFile(name) {
 		return false
 	}
-	if !c.names[name] {
+	if !c.names[name] && (c.match == nil || !c.match(path)) {
 		if name[0] == '.' || !c.exts[filepath.Ext(name)] {
 			return false
 		}

@@ -119,6 +119,13 @@ type Options struct {
 	// negative value means no bound.
 	MaxWait time.Duration
 
+	// Match, if not nil, is called with the absolute path of a file whose
+	// name and extension are not listed; returning true makes it count as
+	// the listed ones do (Ignore still applies). The supervisor uses it for
+	// the files of its rules (*.templ, *.sql, *.css). It is called as
+	// Ignore is. nil: only Names and Extensions count.
+	Match func(path string) bool
+
 	// Logger receives debug and warning logs. nil discards them.
 	Logger *slog.Logger
 }
@@ -162,8 +169,11 @@ type Watcher struct {
 	state    int
 	closeErr error
 
+	holds chan holdRequest // Hold's requests to Run's goroutine
+
 	// Owned by New, then by the Run goroutine.
 	dirs map[string]struct{} // watched directories
+	sums contentSums         // the files that count, with their content
 }
 
 // New creates a Watcher for opts.Root. It walks the tree and adds a watch for
@@ -197,13 +207,15 @@ func New(opts Options) (*Watcher, error) {
 		errs:    make(chan error, errorsBuffer),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+		holds:   make(chan holdRequest),
 		dirs:    make(map[string]struct{}),
+		sums:    make(contentSums),
 	}
 	if err := w.walk(cfg.root, nil, true); err != nil {
 		w.release()
 		return nil, err
 	}
-	w.log.Debug("watcher: ready", "root", cfg.root, "dirs", len(w.dirs))
+	w.log.Debug("watcher: ready", "root", cfg.root, "dirs", len(w.dirs), "files", len(w.sums))
 	return w, nil
 }
 
@@ -306,6 +318,7 @@ type config struct {
 	skipDirs     map[string]bool
 	includeTests bool
 	ignore       func(string, bool) bool
+	match        func(string) bool
 	debounce     time.Duration // >= 0
 	maxWait      time.Duration // < 0 means unbounded
 	log          *slog.Logger
@@ -327,6 +340,7 @@ func newConfig(o Options) (config, error) {
 		skipDirs:     set(o.SkipDirs, DefaultSkipDirs),
 		includeTests: o.IncludeTests,
 		ignore:       o.Ignore,
+		match:        o.Match,
 		debounce:     o.Debounce,
 		maxWait:      o.MaxWait,
 		log:          o.Logger,
