@@ -43,6 +43,7 @@ type Supervisor struct {
 	out       *outputs             // children's and hooks' output
 	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
+	watched   watched              // the source watching now, while Run watches
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.

@@ -44,6 +44,9 @@ func (c Config) Validate() error {
 			return bad(f.name, f.argv, "the command has an empty program name")
 		}
 	}
+	if err := checkRules(c.Rules); err != nil {
+		return err
+	}
 	if c.Proxy {
 		for _, a := range c.Listen {
 			if a.Network == "udp" {

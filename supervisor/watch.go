@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/reloader-dev/reloader/watcher"
@@ -17,6 +18,34 @@ type changeSource interface {
 	Errors() <-chan error
 	Run(ctx context.Context) error
 	Close() error
+	Hold() (release func())
+}
+
+// watched is the change source watching now, for holdWatch; it changes
+// when the watch root comes back.
+type watched struct {
+	mu  sync.Mutex
+	src changeSource // nil when nothing is watched
+}
+
+func (w *watched) set(src changeSource) {
+	w.mu.Lock()
+	w.src = src
+	w.mu.Unlock()
+}
+
+// holdWatch makes the files written from now until release not count as
+// changes: the pre_build hook and rules run between the two, and the build
+// that follows sees what they wrote (watcher.Watcher.Hold). With nothing
+// watched it does nothing.
+func (s *Supervisor) holdWatch() (release func()) {
+	s.watched.mu.Lock()
+	src := s.watched.src
+	s.watched.mu.Unlock()
+	if src == nil {
+		return func() {}
+	}
+	return src.Hold()
 }
 
 // watcherOptions builds the watcher options from the config; New calls it
@@ -40,6 +69,9 @@ func (s *Supervisor) watcherOptions() (watcher.Options, error) {
 	}
 	if f != nil {
 		opts.Ignore = f.ignore
+	}
+	if len(s.cfg.Rules) > 0 {
+		opts.Match = ruleFilter(s.cfg.Rules, root)
 	}
 	return opts, nil
 }
@@ -81,8 +113,10 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	out := make(chan watcher.Batch)
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	s.watched.set(w)
 	go func() {
 		defer close(done)
+		defer s.watched.set(nil)
 		s.watchLoop(wctx, opts, w, out)
 	}()
 	return out, func() { cancel(); <-done }, nil
@@ -117,6 +151,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 			}
 			var err error
 			if w, err = s.newSource(opts); err == nil {
+				s.watched.set(w)
 				break
 			}
 			s.log.Warn("watching the returned root failed; retrying", "root", opts.Root, "err", err)

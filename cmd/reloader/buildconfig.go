@@ -68,6 +68,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.WatchExtensions == nil {
 		c.WatchExtensions = []string{} // written empty: none
 	}
+	if s.file != nil {
+		c.Rules = s.file.rules
+	}
 	c.OutputPrefix = s.str("log.prefix")
 	if c.Listen, err = supervisor.ParseAddresses(s.list("listen")); err != nil {
 		return c, s.errorf("listen", "%v", err)
