@@ -100,3 +100,43 @@ func TestConfigRuleErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestInitWritesTheTemplRule: with *.templ files in the module, init
+// writes the templ rule (go tool templ when go.mod has it as a tool), and
+// the config loads with it; without, it writes none.
+func TestInitWritesTheTemplRule(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		templ bool
+		tool  bool
+		run   []string
+	}{
+		{"no templ files", false, false, nil},
+		{"templ command", true, false, []string{"templ", "generate"}},
+		{"go tool templ", true, true, []string{"go", "tool", "templ", "generate"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newModule(t, ".")
+			if tt.templ {
+				write(t, filepath.Join(dir, "views", "page.templ"), "package views\n")
+			}
+			if tt.tool {
+				write(t, filepath.Join(dir, "go.mod"), "module example.com/m\n\ngo 1.26.0\n\ntool github.com/a-h/templ/cmd/templ\n")
+			}
+			if code, stderr := runIn(t, dir, ioStreams{}, "init"); code != 0 {
+				t.Fatalf("init: exit %d: %s", code, stderr)
+			}
+			o, err := parse(t, dir)
+			if err != nil {
+				t.Fatalf("the written config does not load: %v", err)
+			}
+			var want []supervisor.Rule
+			if tt.run != nil {
+				want = []supervisor.Rule{{Name: "templ", Match: []string{"**/*.templ"}, Run: tt.run, Then: supervisor.ThenRebuild}}
+			}
+			if !reflect.DeepEqual(o.Config.Rules, want) {
+				t.Errorf("rules = %+v, want %+v", o.Config.Rules, want)
+			}
+		})
+	}
+}
