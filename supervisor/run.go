@@ -146,8 +146,10 @@ func (s *Supervisor) triggerWork(ctx context.Context, l *loop, change string, wo
 		l.gen++
 		l.next = &attempt{gen: l.gen, change: change, work: work, last: l.last}
 		s.buildPhase(ctx, l.next)
-	case l.next.phase == building:
+	case l.next.phase == building && (work.startsChild() || !l.next.work.startsChild()):
 		// A newer change makes this build stale: cancel it and build again.
+		// A change that needs no new child does not cancel a build: it
+		// waits below, and its rules run after.
 		s.emit(BuildRestarted{Change: change})
 		l.next.cancel()
 		l.pending = change
