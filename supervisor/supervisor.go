@@ -44,6 +44,9 @@ type Supervisor struct {
 	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
 	watched   watched              // the source watching now, while Run watches
+	// sources makes the change source; nil means a watcher.Watcher or
+	// Poller. The run loop's tests give a fake.
+	sources func(watcher.Options) (changeSource, error)
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.

@@ -123,6 +123,9 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 }
 
 func (s *Supervisor) newSource(opts watcher.Options) (changeSource, error) {
+	if s.sources != nil {
+		return s.sources(opts)
+	}
 	if s.cfg.Poll && s.cfg.Watch {
 		return watcher.NewPoller(opts, s.cfg.PollInterval)
 	}
