@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -139,6 +140,13 @@ func (w *Watcher) loop(ctx context.Context) error {
 					continue
 				}
 			}
+			// Only now, after the quiet period, are the files read: a
+			// file caught half written counts again once it is whole.
+			w.verify(pending)
+			if pending.empty() {
+				pending = newChangeSet() // rewrites with the same bytes only
+				continue
+			}
 			if ready == nil {
 				ready = pending
 			} else {
@@ -210,10 +218,11 @@ func (w *Watcher) removed(path string, renamed bool, cs *changeSet) {
 		}
 	}
 	// Its files are gone from the build: when they come back they count,
-	// whatever they hold.
+	// whatever they hold. They stay known, so that their own removal events
+	// count too.
 	for p := range w.sums {
 		if isWithin(p, path) {
-			delete(w.sums, p)
+			w.sums[p] = fileSum{}
 		}
 	}
 	cs.add(path)
@@ -222,11 +231,21 @@ func (w *Watcher) removed(path string, renamed bool, cs *changeSet) {
 	}
 }
 
-// file adds path to cs if it is a file that counts and its content
-// changed.
+// file adds path to cs if it is a file that counts; verify drops it later
+// if its content did not change.
 func (w *Watcher) file(path string, cs *changeSet) {
-	if w.cfg.matchFile(path, filepath.Base(path)) && w.sums.changed(path) {
-		cs.add(path)
+	if w.cfg.matchFile(path, filepath.Base(path)) {
+		cs.addFile(path)
+	}
+}
+
+// verify reads the files of cs and drops those whose content is what it
+// was when last read.
+func (w *Watcher) verify(cs *changeSet) {
+	for path := range cs.files {
+		if !w.sums.changed(path) {
+			cs.remove(path)
+		}
 	}
 }
 
@@ -298,8 +317,8 @@ func (w *Watcher) walk(top string, cs *changeSet, strict bool) error {
 			} else if w.cfg.matchFile(p, e.Name()) {
 				if cs == nil {
 					w.sums.seed(p) // first sight: at New or a rescan
-				} else if w.sums.changed(p) {
-					cs.add(p)
+				} else {
+					cs.addFile(p)
 				}
 			}
 		}
@@ -325,12 +344,28 @@ func (w *Watcher) watch(dir string) error {
 // changeSet accumulates distinct changed paths.
 type changeSet struct {
 	seen  map[string]struct{}
-	paths []string  // the first MaxBatchPaths paths of seen, in order
-	first time.Time // when the first path was added
+	paths []string            // the first MaxBatchPaths paths of seen, in order
+	files map[string]struct{} // the paths of seen that are files whose content is to be checked
+	first time.Time           // when the first path was added
 }
 
 func newChangeSet() *changeSet {
-	return &changeSet{seen: make(map[string]struct{})}
+	return &changeSet{seen: make(map[string]struct{}), files: make(map[string]struct{})}
+}
+
+// addFile adds path, a file whose content verify checks.
+func (c *changeSet) addFile(path string) {
+	c.add(path)
+	c.files[path] = struct{}{}
+}
+
+// remove takes path out of c.
+func (c *changeSet) remove(path string) {
+	delete(c.seen, path)
+	delete(c.files, path)
+	if i := slices.Index(c.paths, path); i >= 0 {
+		c.paths = slices.Delete(c.paths, i, i+1)
+	}
 }
 
 func (c *changeSet) empty() bool { return len(c.seen) == 0 }
@@ -357,6 +392,9 @@ func (c *changeSet) merge(o *changeSet) {
 	}
 	for p := range o.seen {
 		c.add(p)
+	}
+	for p := range o.files {
+		c.files[p] = struct{}{}
 	}
 }
 
