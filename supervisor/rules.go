@@ -128,8 +128,8 @@ type ruleWork struct {
 	then  Then             // the strongest of the rules' Then, ThenRebuild for other files
 }
 
-// rebuild is the work of a change no rule claims: a build.
-var rebuild = ruleWork{then: ThenRebuild}
+// rebuild returns the work of a change no rule claims: a build.
+func rebuild() ruleWork { return ruleWork{then: ThenRebuild} }
 
 // merge returns the work of w and o together.
 func (w ruleWork) merge(o ruleWork) ruleWork {
@@ -157,7 +157,7 @@ func (w ruleWork) merge(o ruleWork) ruleWork {
 // startWork runs every rule that has a command, then builds: generators
 // make what the first build needs.
 func startWork(rules []Rule) ruleWork {
-	w := rebuild
+	w := rebuild()
 	for i, r := range rules {
 		if len(r.Run) > 0 {
 			w.rules = append(w.rules, i)
@@ -171,7 +171,7 @@ func startWork(rules []Rule) ruleWork {
 // them all and builds.
 func classify(rules []Rule, root string, b watcher.Batch) ruleWork {
 	if len(rules) == 0 {
-		return rebuild
+		return rebuild()
 	}
 	if b.Count > len(b.Paths) {
 		return startWork(rules)
@@ -196,7 +196,7 @@ func classify(rules []Rule, root string, b watcher.Batch) ruleWork {
 		}
 	}
 	if claimed < len(b.Paths) || len(b.Paths) == 0 {
-		w = w.merge(rebuild)
+		w = w.merge(rebuild())
 	}
 	return w
 }
@@ -204,7 +204,7 @@ func classify(rules []Rule, root string, b watcher.Batch) ruleWork {
 // classify returns the work of a batch from the watcher.
 func (s *Supervisor) classify(b watcher.Batch) ruleWork {
 	if !s.cfg.Watch {
-		return rebuild
+		return rebuild()
 	}
 	return classify(s.cfg.Rules, s.watchOpts.Root, b)
 }

@@ -64,7 +64,7 @@ func TestRuleWorkMerge(t *testing.T) {
 	if m := (ruleWork{}).merge(b); m.then != ThenNone {
 		t.Errorf("no work merged with none = %q, want none", m.then)
 	}
-	if m := b.merge(rebuild); m.then != ThenRebuild {
+	if m := b.merge(rebuild()); m.then != ThenRebuild {
 		t.Errorf("none merged with a build = %q, want rebuild", m.then)
 	}
 }

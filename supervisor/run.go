@@ -130,7 +130,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 // trigger starts a new generation for change, or, if one is under way,
 // cancels its build or queues the change behind it.
 func (s *Supervisor) trigger(ctx context.Context, l *loop, change string) {
-	s.triggerWork(ctx, l, change, rebuild)
+	s.triggerWork(ctx, l, change, rebuild())
 }
 
 // triggerWork is trigger for a change that asks for work: rules to run,

@@ -17,7 +17,7 @@ import (
 const ruleKey = "watch.rule"
 
 // ruleFields are the keys a [[watch.rule]] table may hold.
-var ruleFields = []string{"name", "match", "exclude", "run", "then"}
+const ruleFields = "name, match, exclude, run, then"
 
 // addRules checks and stores the [[watch.rule]] tables, in file order. An
 // error names the file, the line, the rule (index from 0, and its name)
@@ -113,7 +113,7 @@ func (fc *fileConfig) rule(i int, m map[string]any) (sv.Rule, error) {
 			}
 			r.Then = sv.Then(s)
 		default:
-			return r, bad(name, "unknown key %q (a rule has %s)", name, strings.Join(ruleFields, ", "))
+			return r, bad(name, "unknown key %q (a rule has %s)", name, ruleFields)
 		}
 	}
 	if len(r.Match) == 0 {
