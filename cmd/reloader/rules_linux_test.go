@@ -72,11 +72,15 @@ run = "if [ -e notes.txt ]; then echo broken rule output; exit 3; fi"
 	setVersion(t, s.dir, "v2")
 	s.waitEvent("building", "change="+filepath.Join(s.dir, "main.go"))
 	pid = s.waitReady()
-	if n := len(s.r.events(from, "building")); n != 1 {
-		t.Errorf("then=none and then=reload, then an edit: %d builds, want 1", n)
+	// (A loaded machine may see main.go half written first: two builds,
+	// both of main.go.)
+	for _, b := range s.r.events(from, "building") {
+		if b["change"] != filepath.Join(s.dir, "main.go") {
+			t.Errorf("then=none and then=reload: a build for %s", b["change"])
+		}
 	}
-	if n := len(s.r.events(from, "child_started")); n != 1 {
-		t.Errorf("then=none and then=reload, then an edit: %d children started, want 1", n)
+	if b, c := len(s.r.events(from, "building")), len(s.r.events(from, "child_started")); c > b {
+		t.Errorf("then=none and then=reload, then an edit: %d children started for %d builds", c, b)
 	}
 	waitPid(t, s.url, pid)
 
