@@ -87,7 +87,8 @@ func (a *assetFilter) keepDir(path string) bool {
 // options makes the watcher count assets whatever their extension, and
 // lets them past the include, exclude and ignore rules of inner.
 func (a *assetFilter) options(opts *watcher.Options) {
-	opts.Also = a.match
+	also := opts.Also // the rules' files, if any
+	opts.Also = func(path string) bool { return a.match(path) || also != nil && also(path) }
 	inner := opts.Ignore
 	opts.Ignore = func(path string, isDir bool) bool {
 		if isDir && a.keepDir(path) || !isDir && a.match(path) {

@@ -48,7 +48,12 @@ func (s *Supervisor) prepare(ctx context.Context, gen int, change string) (built
 	s.clearScreen()
 	s.emit(Building{Gen: gen, Change: change})
 	if len(s.cfg.PreBuild) > 0 {
-		if err := s.runCommand(ctx, hookPreBuild, s.cfg.PreBuild); err != nil {
+		// What the hook writes (go generate) is no new change: the build
+		// below sees it.
+		release := s.holdWatch()
+		err := s.runCommand(ctx, hookPreBuild, s.cfg.PreBuild)
+		release()
+		if err != nil {
 			if ctx.Err() != nil {
 				return built{}, ctx.Err()
 			}

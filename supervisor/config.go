@@ -195,6 +195,11 @@ type Config struct {
 	WatchExtensions []string
 	// WatchIncludeTests makes _test.go files count.
 	WatchIncludeTests bool
+	// Rules are per-pattern actions: when files a rule matches change, its
+	// command runs (in order, before the build), then its Then follows;
+	// see Rule. At start every rule with a command runs once before the
+	// first build. nil means none.
+	Rules []Rule
 	// Debounce is the quiet period after the last change before a build.
 	// 0 means none: a build starts as soon as a change is seen.
 	// DefaultDebounce is 50ms.

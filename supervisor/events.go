@@ -241,6 +241,16 @@ type BrowserRefresh struct {
 	Source string   // what asked: "assets", a rule's name, or "notify"
 }
 
+// RuleDone reports that the command of a rule (Config.Rules) ran. A
+// failure is a failed build: BuildFailed follows and the serving child
+// keeps serving.
+type RuleDone struct {
+	Rule string // the rule's name, or "rule N"
+	Then Then   // what follows it
+	Took time.Duration
+	Err  error // nil on success
+}
+
 // Stopped reports that Run stopped every child and released its sockets.
 type Stopped struct{}
 
@@ -276,6 +286,7 @@ func (StaleKilled) Name() string        { return "stale_killed" }
 func (SequentialFallback) Name() string { return "sequential_fallback" }
 func (CommandChosen) Name() string      { return "command_chosen" }
 func (BrowserRefresh) Name() string     { return "browser_refresh" }
+func (RuleDone) Name() string           { return "rule_done" }
 func (Stopped) Name() string            { return "stopped" }
 
 const (
@@ -402,6 +413,12 @@ func (e StaleKilled) record() (slog.Level, string, []any) {
 }
 func (e BrowserRefresh) record() (slog.Level, string, []any) {
 	return info, "browser refresh", []any{"paths", strings.Join(e.Paths, ","), "css", e.CSS, "source", e.Source}
+}
+func (e RuleDone) record() (slog.Level, string, []any) {
+	if e.Err != nil {
+		return fail, "rule failed", []any{"rule", e.Rule, "then", string(e.Then), "took", ms(e.Took), "err", e.Err}
+	}
+	return info, "rule done", []any{"rule", e.Rule, "then", string(e.Then), "took", ms(e.Took)}
 }
 func (Stopped) record() (slog.Level, string, []any) { return info, "stopped", nil }
 

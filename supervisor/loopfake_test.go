@@ -149,6 +149,12 @@ type loopRun struct {
 
 func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	t.Helper()
+	return startLoopWith(t, set, f, nil)
+}
+
+// startLoopWith is startLoop with more set on the Supervisor before Run.
+func startLoopWith(t *testing.T, set func(*Config), f *fakeGens, more func(*Supervisor)) *loopRun {
+	t.Helper()
 	cfg := config(set)
 	cfg.Command = []string{"app"}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -160,6 +166,9 @@ func startLoop(t *testing.T, set func(*Config), f *fakeGens) *loopRun {
 	cfg.OnEvent = r.record
 	r.s = &Supervisor{cfg: cfg, log: cfg.Logger, reload: make(chan string, 1), restarts: make(chan string, 1), ready: make(chan struct{}),
 		srv: bare{}, gens: f, out: newOutputs(io.Discard, io.Discard, [2]string{})}
+	if more != nil {
+		more(r.s)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.s.Run(ctx) }()

@@ -3,9 +3,6 @@ package supervisor
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 )
 
 // restart starts a new generation with the build the serving child runs,
@@ -43,24 +40,12 @@ func (s *Supervisor) restart(ctx context.Context, l *loop, change string) {
 }
 
 // reuse returns what to start for generation gen with the build c runs: a
-// built binary gets a new name (a hard link, or a copy) that the new child
-// owns, as a build's would be.
+// built binary gets a new name (a hard link) that the new child owns, as a
+// build's would be.
 func (s *Supervisor) reuse(gen int, c *child) (built, error) {
-	b := built{argv: c.argv, instrumented: c.instrumented}
-	if c.binary == "" {
-		return b, nil
+	b, err := s.relink(gen, built{argv: c.argv, binary: c.binary, instrumented: c.instrumented})
+	if err != nil {
+		return built{}, fmt.Errorf("supervisor: reuse the build of pid %d: %w", c.pid, err)
 	}
-	out := filepath.Join(s.buildDir, "app-"+strconv.Itoa(gen))
-	if err := os.Link(c.binary, out); err != nil {
-		data, rerr := os.ReadFile(c.binary)
-		if rerr != nil {
-			return built{}, fmt.Errorf("supervisor: reuse the build of pid %d: %w", c.pid, rerr)
-		}
-		if err := os.WriteFile(out, data, 0o755); err != nil {
-			return built{}, fmt.Errorf("supervisor: reuse the build of pid %d: %w", c.pid, err)
-		}
-	}
-	b.binary = out
-	b.argv = append([]string{out}, c.argv[1:]...)
 	return b, nil
 }

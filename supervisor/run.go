@@ -53,6 +53,9 @@ type attempt struct {
 	done      chan step
 	buildTime time.Duration
 	stopped   int // sequential mode: the pid stopped to make room
+	work      ruleWork
+	last      built // for a restart: what serves now
+	built     built // what the build step produced
 }
 
 // step is the outcome of one phase of an attempt.
@@ -78,10 +81,16 @@ type loop struct {
 	serving *child
 	next    *attempt
 	pending string // a change that arrived while next could not be cancelled
-	// pendingRestart is set when pending needs no build (restart).
+	// pendingWork is what pending asks for (merged with the work of a
+	// build it cancelled).
+	pendingWork ruleWork
+	// pendingRestart is set when pending is an env file's change, which
+	// needs no build (restart).
 	pendingRestart bool
-	gen            int
-	crashes        crashLoop
+	// last is what the serving child was started from, for a restart.
+	last    built
+	gen     int
+	crashes crashLoop
 	// sequential is set for the rest of the run once a new child could not
 	// bind an address the old one holds (fallBack).
 	sequential bool
@@ -103,7 +112,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.emit(Listening{Address: a, Proxy: proxied})
 	}
 	var l loop
-	s.trigger(ctx, &l, "start")
+	s.triggerWork(ctx, &l, "start", startWork(s.cfg.Rules))
 	for {
 		select {
 		case <-ctx.Done():
@@ -120,7 +129,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			if b = s.splitAssets(b); b.Count == 0 {
 				continue // only assets: browsers refresh, no build
 			}
-			s.trigger(ctx, &l, describeChange(b.First(), b.Count))
+			s.triggerWork(ctx, &l, describeChange(b.First(), b.Count), s.classify(b))
 		case reason := <-s.reload:
 			s.trigger(ctx, &l, reason)
 		case change := <-s.restarts:
@@ -139,19 +148,33 @@ func (s *Supervisor) Run(ctx context.Context) error {
 // trigger starts a new generation for change, or, if one is under way,
 // cancels its build or queues the change behind it.
 func (s *Supervisor) trigger(ctx context.Context, l *loop, change string) {
+	s.triggerWork(ctx, l, change, rebuild())
+}
+
+// triggerWork is trigger for a change that asks for work: rules to run,
+// and a build, a restart, or no new child.
+func (s *Supervisor) triggerWork(ctx context.Context, l *loop, change string, work ruleWork) {
 	switch {
+	case l.next == nil && !work.startsChild():
+		// Rules only: no new generation.
+		l.next = &attempt{gen: l.gen, change: change, work: work}
+		s.buildPhase(ctx, l.next)
 	case l.next == nil:
 		l.crashes.cancel() // this start replaces the one the backoff waits for
 		l.gen++
-		l.next = &attempt{gen: l.gen, change: change}
+		l.next = &attempt{gen: l.gen, change: change, work: work, last: l.last}
 		s.buildPhase(ctx, l.next)
-	case l.next.phase == building:
+	case l.next.phase == building && (work.startsChild() || !l.next.work.startsChild()):
 		// A newer change makes this build stale: cancel it and build again.
+		// A change that needs no new child does not cancel a build: it
+		// waits below, and its rules run after.
 		s.emit(BuildRestarted{Change: change})
 		l.next.cancel()
 		l.pending, l.pendingRestart = change, false
+		l.pendingWork = l.pendingWork.merge(l.next.work).merge(work)
 	default:
 		l.pending, l.pendingRestart = change, false
+		l.pendingWork = l.pendingWork.merge(work)
 	}
 }
 
@@ -160,7 +183,7 @@ func (s *Supervisor) buildPhase(ctx context.Context, a *attempt) {
 	a.phase = building
 	s.runPhase(ctx, a, func(ctx context.Context) step {
 		start := time.Now()
-		b, err := s.gens.prepare(ctx, a.gen, a.change)
+		b, err := s.buildStep(ctx, a)
 		a.buildTime = time.Since(start) // read by the loop only after done
 		return step{built: b, err: err}
 	})
@@ -234,7 +257,13 @@ func (s *Supervisor) advance(ctx context.Context, l *loop, st step) {
 	case st.err != nil:
 		l.next = nil
 		s.failed(l, a, st)
+	case !a.work.startsChild():
+		l.next = nil
+		for _, ev := range s.refreshes(a.work) {
+			s.emit(ev)
+		}
 	case a.phase == building:
+		a.built = st.built
 		if s.sequential(l) {
 			s.stopForStart(l, a)
 		}
@@ -245,12 +274,12 @@ func (s *Supervisor) advance(ctx context.Context, l *loop, st step) {
 		s.promote(ctx, l, a, st)
 	}
 	if l.pending != "" {
-		change, restart := l.pending, l.pendingRestart
-		l.pending, l.pendingRestart = "", false
+		change, work, restart := l.pending, l.pendingWork, l.pendingRestart
+		l.pending, l.pendingWork, l.pendingRestart = "", ruleWork{}, false
 		if restart {
 			s.restart(ctx, l, change)
 		} else {
-			s.trigger(ctx, l, change)
+			s.triggerWork(ctx, l, change, work)
 		}
 	}
 }
@@ -303,6 +332,7 @@ func (s *Supervisor) promote(ctx context.Context, l *loop, a *attempt, st step) 
 		s.gens.reap(old)
 	}
 	l.serving = ch
+	l.last = a.built
 	l.crashes.cancel()
 	s.emit(Swapped{Gen: a.gen, Change: a.change, OldPID: max(pidOf(old), a.stopped), NewPID: ch.pid, BuildTime: a.buildTime, SwapTime: time.Since(st.started)})
 	s.afterSwap(ctx, ch)

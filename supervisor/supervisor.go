@@ -47,6 +47,10 @@ type Supervisor struct {
 	live      *liveReload          // nil unless cfg.LiveReload
 	assets    *assetFilter         // nil without cfg.Assets
 	deps      *depWatch            // what a go run binary is built from; nil when not watched that way
+	watched   watched              // the source watching now, while Run watches
+	// sources makes the change source; nil means a watcher.Watcher or
+	// Poller. The run loop's tests give a fake.
+	sources func(watcher.Options) (changeSource, error)
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.

@@ -50,6 +50,9 @@ func (c Config) Validate() error {
 	if c.BuildNice < 0 || c.BuildNice > 19 {
 		return bad("BuildNice", c.BuildNice, "%d is not a nice value from 1 to 19, or 0 for none", c.BuildNice)
 	}
+	if err := checkRules(c.Rules); err != nil {
+		return err
+	}
 	if c.Proxy || c.LiveReload {
 		for _, a := range c.Listen {
 			if a.Network == "udp" {

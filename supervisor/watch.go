@@ -18,6 +18,34 @@ type changeSource interface {
 	Errors() <-chan error
 	Run(ctx context.Context) error
 	Close() error
+	Hold() (release func())
+}
+
+// watched is the change source watching now, for holdWatch; it changes
+// when the watch root comes back.
+type watched struct {
+	mu  sync.Mutex
+	src changeSource // nil when nothing is watched
+}
+
+func (w *watched) set(src changeSource) {
+	w.mu.Lock()
+	w.src = src
+	w.mu.Unlock()
+}
+
+// holdWatch makes the files written from now until release not count as
+// changes: the pre_build hook and rules run between the two, and the build
+// that follows sees what they wrote (watcher.Watcher.Hold). With nothing
+// watched it does nothing.
+func (s *Supervisor) holdWatch() (release func()) {
+	s.watched.mu.Lock()
+	src := s.watched.src
+	s.watched.mu.Unlock()
+	if src == nil {
+		return func() {}
+	}
+	return src.Hold()
 }
 
 // watcherOptions builds the watcher options from the config; New calls it
@@ -41,6 +69,9 @@ func (s *Supervisor) watcherOptions() (watcher.Options, error) {
 	}
 	if f != nil {
 		opts.Ignore = f.ignore
+	}
+	if len(s.cfg.Rules) > 0 {
+		opts.Also = ruleFilter(s.cfg.Rules, root)
 	}
 	if s.assets = newAssetFilter(root, s.cfg.Assets); s.assets != nil {
 		s.assets.options(&opts)
@@ -85,7 +116,11 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	out := make(chan watcher.Batch)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { s.watchLoop(wctx, opts, w, out) })
+	s.watched.set(w)
+	wg.Go(func() {
+		defer s.watched.set(nil)
+		s.watchLoop(wctx, opts, w, out)
+	})
 	if s.cfg.Watch && s.deps != nil {
 		wg.Go(func() { s.followDeps(wctx, s.deps, opts, out) })
 	}
@@ -96,6 +131,9 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 }
 
 func (s *Supervisor) newSource(opts watcher.Options) (changeSource, error) {
+	if s.sources != nil {
+		return s.sources(opts)
+	}
 	if s.cfg.Poll && s.cfg.Watch {
 		return watcher.NewPoller(opts, s.cfg.PollInterval)
 	}
@@ -124,6 +162,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 			}
 			var err error
 			if w, err = s.newSource(opts); err == nil {
+				s.watched.set(w)
 				break
 			}
 			s.log.Warn("watching the returned root failed; retrying", "root", opts.Root, "err", err)

@@ -24,11 +24,12 @@ func isModuleFile(path string) bool { return slices.Contains(moduleFiles, filepa
 // add. Until the first `go list` answers, and after it fails, every file
 // under the root counts, as for other commands.
 type depWatch struct {
-	root     string          // the main watch root, absolute
-	explicit bool            // Config.WatchRoot was set: every file under root counts
-	base     *pathFilter     // exclude globs and ignore files (with include when explicit); nil if none
-	include  []string        // globs relative to root that add files (when not explicit)
-	exts     map[string]bool // the extensions that count
+	root     string            // the main watch root, absolute
+	explicit bool              // Config.WatchRoot was set: every file under root counts
+	base     *pathFilter       // exclude globs and ignore files (with include when explicit); nil if none
+	include  []string          // globs relative to root that add files (when not explicit)
+	exts     map[string]bool   // the extensions that count
+	rules    func(string) bool // a file a [[watch.rule]] matches counts wherever it is; nil if none
 	set      atomic.Pointer[depSet]
 	// kick asks for the set to be computed again (after a swap, or a
 	// change to a module file); buffered, one pending request is enough.
@@ -51,6 +52,9 @@ func (s *Supervisor) newDepWatch(root string) (*depWatch, error) {
 			e = "." + e
 		}
 		d.exts[e] = true
+	}
+	if len(s.cfg.Rules) > 0 {
+		d.rules = ruleFilter(s.cfg.Rules, root)
 	}
 	include := s.cfg.WatchInclude
 	if !d.explicit {
@@ -83,13 +87,14 @@ func (d *depWatch) options(opts watcher.Options, root string) watcher.Options {
 func (d *depWatch) ignore(path string, isDir bool) bool {
 	set := d.set.Load()
 	embedded := !isDir && set != nil && set.embeds[path]
-	if !isDir && !embedded && !d.exts[filepath.Ext(path)] && !isModuleFile(path) {
+	ruled := !isDir && d.rules != nil && d.rules(path)
+	if !isDir && !embedded && !ruled && !d.exts[filepath.Ext(path)] && !isModuleFile(path) {
 		return true // cheap first: most files of a tree are not sources
 	}
 	if d.base != nil && d.base.ignore(path, isDir) {
 		return true
 	}
-	if isDir || embedded || isModuleFile(path) {
+	if isDir || embedded || ruled || isModuleFile(path) {
 		return false
 	}
 	if set == nil || d.explicit && isUnder(path, d.root) || set.dirs[filepath.Dir(path)] {

@@ -45,7 +45,12 @@
 //
 // Creating, writing, removing or renaming a matching file counts as a change
 // of that file; a change of attributes only (chmod, or touch on an existing
-// file) does not. An editor that saves by writing a temporary file and renaming it
+// file) does not. A change is a change of content: the watcher keeps a hash
+// of every matching file up to [MaxHashSize] bytes, read when watching
+// starts, and when a batch is about to be delivered it reads the files
+// written and drops those whose bytes are as they were (a save without
+// edits, a generator that writes the same output). [Watcher.Hold] makes
+// the writes of a generator not count at all. An editor that saves by writing a temporary file and renaming it
 // over the real one (vim, JetBrains IDEs, many "safe write" modes) therefore
 // produces one change of the real file. When a directory appears (mkdir, mv
 // into the tree, git checkout), it is watched and walked at once, and every

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -32,6 +33,8 @@ func (w *Watcher) loop(ctx context.Context) error {
 		lastEvent time.Time
 		armed     bool
 		timer     = time.NewTimer(time.Hour)
+		held      *changeSet // while held (holds > 0), what events go to
+		holds     int
 	)
 	timer.Stop()
 	defer timer.Stop()
@@ -56,7 +59,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 	// than resetting the timer on every event of a burst, the timer checks
 	// on expiry whether the deadline has moved.
 	touch := func() {
-		if pending.empty() {
+		if held != nil || pending.empty() {
 			return
 		}
 		lastEvent = time.Now()
@@ -66,6 +69,14 @@ func (w *Watcher) loop(ctx context.Context) error {
 		}
 	}
 
+	// target is where changes go: the held set while held.
+	target := func() *changeSet {
+		if held != nil {
+			return held
+		}
+		return pending
+	}
+
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,11 +84,27 @@ func (w *Watcher) loop(ctx context.Context) error {
 		case <-w.stop:
 			return nil
 
+		case r := <-w.holds:
+			switch {
+			case r.hold:
+				holds++
+				if held == nil {
+					held = newChangeSet()
+				}
+			case holds > 0:
+				holds--
+				if holds == 0 {
+					w.settle(held)
+					held = nil
+				}
+			}
+			close(r.done)
+
 		case ev, ok := <-w.fs.Events:
 			if !ok {
 				return errStream
 			}
-			w.handle(ev, pending)
+			w.handle(ev, target())
 			touch()
 
 		case err, ok := <-w.fs.Errors:
@@ -85,7 +112,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 				return errStream
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.resync(pending)
+				w.resync(target())
 			} else {
 				w.report(fmt.Errorf("watcher: %w", err))
 			}
@@ -102,7 +129,7 @@ func (w *Watcher) loop(ctx context.Context) error {
 					if !ok {
 						return errStream
 					}
-					w.handle(ev, pending)
+					w.handle(ev, target())
 					touch()
 					continue
 				default:
@@ -112,6 +139,13 @@ func (w *Watcher) loop(ctx context.Context) error {
 					timer.Reset(wait)
 					continue
 				}
+			}
+			// Only now, after the quiet period, are the files read: a
+			// file caught half written counts again once it is whole.
+			w.verify(pending)
+			if pending.empty() {
+				pending = newChangeSet() // rewrites with the same bytes only
+				continue
 			}
 			if ready == nil {
 				ready = pending
@@ -183,16 +217,35 @@ func (w *Watcher) removed(path string, renamed bool, cs *changeSet) {
 			}
 		}
 	}
+	// Its files are gone from the build: when they come back they count,
+	// whatever they hold. They stay known, so that their own removal events
+	// count too.
+	for p := range w.sums {
+		if isWithin(p, path) {
+			w.sums[p] = fileSum{}
+		}
+	}
 	cs.add(path)
 	if path == w.cfg.root {
 		w.report(fmt.Errorf("%w: %s", ErrRootRemoved, path))
 	}
 }
 
-// file adds path to cs if it is a file that counts.
+// file adds path to cs if it is a file that counts; verify drops it later
+// if its content did not change.
 func (w *Watcher) file(path string, cs *changeSet) {
 	if w.cfg.matchFile(path, filepath.Base(path)) {
-		cs.add(path)
+		cs.addFile(path)
+	}
+}
+
+// verify reads the files of cs and drops those whose content is what it
+// was when last read.
+func (w *Watcher) verify(cs *changeSet) {
+	for path := range cs.files {
+		if !w.sums.changed(path) {
+			cs.remove(path)
+		}
 	}
 }
 
@@ -261,8 +314,12 @@ func (w *Watcher) walk(top string, cs *changeSet, strict bool) error {
 						return err
 					}
 				}
-			} else if cs != nil && w.cfg.matchFile(p, e.Name()) {
-				cs.add(p)
+			} else if w.cfg.matchFile(p, e.Name()) {
+				if cs == nil {
+					w.sums.seed(p) // first sight: at New or a rescan
+				} else {
+					cs.addFile(p)
+				}
 			}
 		}
 		return nil
@@ -287,12 +344,28 @@ func (w *Watcher) watch(dir string) error {
 // changeSet accumulates distinct changed paths.
 type changeSet struct {
 	seen  map[string]struct{}
-	paths []string  // the first MaxBatchPaths paths of seen, in order
-	first time.Time // when the first path was added
+	paths []string            // the first MaxBatchPaths paths of seen, in order
+	files map[string]struct{} // the paths of seen that are files whose content is to be checked
+	first time.Time           // when the first path was added
 }
 
 func newChangeSet() *changeSet {
-	return &changeSet{seen: make(map[string]struct{})}
+	return &changeSet{seen: make(map[string]struct{}), files: make(map[string]struct{})}
+}
+
+// addFile adds path, a file whose content verify checks.
+func (c *changeSet) addFile(path string) {
+	c.add(path)
+	c.files[path] = struct{}{}
+}
+
+// remove takes path out of c.
+func (c *changeSet) remove(path string) {
+	delete(c.seen, path)
+	delete(c.files, path)
+	if i := slices.Index(c.paths, path); i >= 0 {
+		c.paths = slices.Delete(c.paths, i, i+1)
+	}
 }
 
 func (c *changeSet) empty() bool { return len(c.seen) == 0 }
@@ -319,6 +392,9 @@ func (c *changeSet) merge(o *changeSet) {
 	}
 	for p := range o.seen {
 		c.add(p)
+	}
+	for p := range o.files {
+		c.files[p] = struct{}{}
 	}
 }
 

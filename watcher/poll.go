@@ -18,12 +18,15 @@ const DefaultPollInterval = 500 * time.Millisecond
 // change notifications (network mounts, some container bind mounts,
 // WSL's /mnt). Every interval it walks the tree with the same filters as a
 // Watcher and compares each matching file's size and modification time
-// with the previous walk. A change (new, modified or removed file) seen by
-// one walk is delivered as one [Batch]; the interval takes the place of
-// [Options.Debounce] and [Options.MaxWait], which are ignored.
+// with the previous walk; a file whose stamp changed is read again, and
+// counts only if its bytes changed (or it is bigger than [MaxHashSize]). A
+// change (new, modified or removed file) seen by one walk is delivered as
+// one [Batch]; the interval takes the place of [Options.Debounce] and
+// [Options.MaxWait], which are ignored.
 //
 // The methods behave as those of Watcher. Cost: one stat per matching file
-// and one readdir per directory per interval.
+// and one readdir per directory per interval, and a read of each file
+// written.
 type Poller struct {
 	cfg      config
 	interval time.Duration
@@ -34,12 +37,8 @@ type Poller struct {
 	stopOnce sync.Once
 	mu       sync.Mutex
 	started  bool
-	snap     map[string]fileStamp // owned by New, then by Run
-}
-
-type fileStamp struct {
-	size int64
-	mod  time.Time
+	holds    chan holdRequest
+	snap     map[string]fileSum // owned by New, then by Run
 }
 
 // NewPoller takes a first snapshot of opts.Root and returns a Poller that
@@ -67,8 +66,9 @@ func NewPoller(opts Options, interval time.Duration) (*Poller, error) {
 		errs:     make(chan error, errorsBuffer),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		holds:    make(chan holdRequest),
 	}
-	p.snap = p.scan()
+	p.snap = p.scan(nil)
 	return p, nil
 }
 
@@ -111,6 +111,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	var ready *changeSet
+	holds := 0
 	for {
 		var out chan<- Batch
 		var batch Batch
@@ -124,8 +125,22 @@ func (p *Poller) Run(ctx context.Context) error {
 			return nil
 		case out <- batch:
 			ready = nil
+		case r := <-p.holds:
+			switch {
+			case r.hold:
+				holds++
+			case holds > 0:
+				holds--
+				if holds == 0 {
+					p.snap = p.scan(p.snap) // what the files hold now is their content
+				}
+			}
+			close(r.done)
 		case <-t.C:
-			next := p.scan()
+			if holds > 0 {
+				continue // the release takes what was written
+			}
+			next := p.scan(p.snap)
 			cs := diffSnapshots(p.snap, next)
 			p.snap = next
 			if cs.empty() {
@@ -157,9 +172,17 @@ func (p *Poller) Close() error {
 	return nil
 }
 
-// scan stats every matching file under the root.
-func (p *Poller) scan() map[string]fileStamp {
-	snap := map[string]fileStamp{}
+// Hold makes the writes made until release is called not count; see
+// [Watcher.Hold]. While held, the Poller does not walk; release walks and
+// takes what the files hold as their content.
+func (p *Poller) Hold() (release func()) {
+	return holdOn(p.holds, p.done)
+}
+
+// scan stats every matching file under the root, and reads those that are
+// new or whose stamp differs from old.
+func (p *Poller) scan(old map[string]fileSum) map[string]fileSum {
+	snap := map[string]fileSum{}
 	filepath.WalkDir(p.cfg.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path != p.cfg.root {
@@ -176,8 +199,14 @@ func (p *Poller) scan() map[string]fileStamp {
 		if !d.Type().IsRegular() || !p.cfg.matchFile(path, d.Name()) {
 			return nil
 		}
-		if fi, err := d.Info(); err == nil {
-			snap[path] = fileStamp{size: fi.Size(), mod: fi.ModTime()}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if o, ok := old[path]; ok && o.sameStamp(stamp(fi)) {
+			snap[path] = o
+		} else if s, ok := sumFile(path); ok {
+			snap[path] = s
 		}
 		return nil
 	})
@@ -193,12 +222,12 @@ func (p *Poller) report(err error) {
 	}
 }
 
-// diffSnapshots returns the files added, modified or removed from old to
-// next, in path order.
-func diffSnapshots(old, next map[string]fileStamp) *changeSet {
+// diffSnapshots returns the files added, removed, or modified from old to
+// next (a rewrite with the same bytes is no change), in path order.
+func diffSnapshots(old, next map[string]fileSum) *changeSet {
 	var changed []string
 	for path, st := range next {
-		if o, ok := old[path]; !ok || o.size != st.size || !o.mod.Equal(st.mod) {
+		if o, ok := old[path]; !ok || !o.sameStamp(st) && !o.sameContent(st) {
 			changed = append(changed, path)
 		}
 	}

@@ -116,7 +116,9 @@ type Options struct {
 	// Also, if not nil, makes a file count that Names, Extensions and
 	// IncludeTests leave out: it is called with the file's absolute path.
 	// Hidden files and editor temporaries never count, and Ignore still
-	// applies. nil means no other file counts.
+	// applies. nil means no other file counts. The supervisor uses it for
+	// the files of its rules (*.templ, *.sql) and browser assets. It is
+	// called as Ignore is.
 	Also func(path string) bool
 
 	// Debounce is the quiet period after the last event before pending
@@ -129,6 +131,7 @@ type Options struct {
 	// readiness, even if events keep arriving. 0 means [DefaultMaxWait]; a
 	// negative value means no bound.
 	MaxWait time.Duration
+
 
 	// Logger receives debug and warning logs. nil discards them.
 	Logger *slog.Logger
@@ -173,8 +176,11 @@ type Watcher struct {
 	state    int
 	closeErr error
 
+	holds chan holdRequest // Hold's requests to Run's goroutine
+
 	// Owned by New, then by the Run goroutine.
 	dirs map[string]struct{} // watched directories
+	sums contentSums         // the files that count, with their content
 }
 
 // New creates a Watcher for opts.Root. It walks the tree and adds a watch for
@@ -208,13 +214,15 @@ func New(opts Options) (*Watcher, error) {
 		errs:    make(chan error, errorsBuffer),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+		holds:   make(chan holdRequest),
 		dirs:    make(map[string]struct{}),
+		sums:    make(contentSums),
 	}
 	if err := w.walk(cfg.root, nil, true); err != nil {
 		w.release()
 		return nil, err
 	}
-	w.log.Debug("watcher: ready", "root", cfg.root, "dirs", len(w.dirs))
+	w.log.Debug("watcher: ready", "root", cfg.root, "dirs", len(w.dirs), "files", len(w.sums))
 	return w, nil
 }
 

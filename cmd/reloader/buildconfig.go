@@ -68,6 +68,9 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 	if c.WatchExtensions == nil {
 		c.WatchExtensions = []string{} // written empty: none
 	}
+	if s.file != nil {
+		c.Rules = s.file.rules
+	}
 	c.OutputPrefix = s.str("log.prefix")
 	c.EditorURL = s.str("browser.editor_url")
 	c.Assets = s.list("browser.assets")

@@ -67,6 +67,9 @@ func configRun(opts *ConfigOptions) error {
 	for _, l := range lines {
 		fmt.Fprintf(opts.IO.Out, "%-*s # %s\n", width, l[0], l[1])
 	}
+	if s.file != nil {
+		writeRules(opts.IO.Out, s.file)
+	}
 	printAppEnv(opts.IO.Out, s)
 	_, err := buildConfig(s, ioStreams{Out: io.Discard, Err: io.Discard})
 	if errors.Is(err, errNothingToRun) {

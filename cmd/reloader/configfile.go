@@ -9,6 +9,8 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	sv "github.com/reloader-dev/reloader/supervisor"
 )
 
 // fileConfig is a parsed config file: its values by dotted key, checked
@@ -18,6 +20,7 @@ type fileConfig struct {
 	path   string
 	values map[string]any
 	lines  map[string]int
+	rules  []sv.Rule // the [[watch.rule]] tables, in file order
 }
 
 // readConfigFile parses path. Syntax errors, unknown keys and values of the
@@ -66,6 +69,12 @@ func (fc *fileConfig) add(prefix string, m map[string]any) error {
 	sort.Slice(names, func(i, j int) bool { return fc.line(prefix+names[i]) < fc.line(prefix+names[j]) })
 	for _, name := range names {
 		key, val := prefix+name, m[name]
+		if key == ruleKey {
+			if err := fc.addRules(val); err != nil {
+				return err
+			}
+			continue
+		}
 		if sub, ok := val.(map[string]any); ok && prefix == "" && isSection(name) {
 			if err := fc.add(key+".", sub); err != nil {
 				return err
@@ -223,6 +232,7 @@ func suggest(key string) string {
 // that holds the inline table (see fileConfig.line).
 func keyLines(data []byte) map[string]int {
 	lines := map[string]int{}
+	arrays := map[string]int{} // tables seen so far of each [[array]]
 	p := unstable.Parser{}
 	p.Reset(data)
 	prefix := ""
@@ -231,10 +241,17 @@ func keyLines(data []byte) map[string]int {
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			name, line := dottedKey(&p, e)
-			prefix = name + "."
 			if _, ok := lines[name]; !ok && line > 0 {
 				lines[name] = line
 			}
+			if e.Kind == unstable.ArrayTable {
+				// The keys of the i-th table are name.i.key.
+				i := arrays[name]
+				arrays[name]++
+				name = fmt.Sprintf("%s.%d", name, i)
+				lines[name] = line
+			}
+			prefix = name + "."
 		case unstable.KeyValue:
 			name, line := dottedKey(&p, e)
 			if line > 0 {

@@ -71,7 +71,7 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	if err != nil {
 		return err
 	}
-	content := initTemplate(pkg, opts.Listen)
+	content := initTemplate(pkg, opts.Listen) + templRule(".")
 	if err := os.WriteFile(opts.Output, []byte(content), 0o644); err != nil {
 		return fmt.Errorf("reloader: init: %w", err)
 	}
