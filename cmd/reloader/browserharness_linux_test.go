@@ -25,12 +25,12 @@ const browserWait = 90 * time.Second
 
 // startBrowser runs a headless Chromium for the test with a fresh profile,
 // ended when the test ends. Without Chromium it skips, but on CI
-// (CI=true), which installs it, it fails.
+// ($CI set, as CI=true), which installs it, it fails.
 func startBrowser(t *testing.T) *headless.Browser {
 	t.Helper()
 	path, err := headless.Find()
 	if errors.Is(err, headless.ErrNoChromium) {
-		if os.Getenv("CI") == "true" {
+		if os.Getenv("CI") != "" {
 			t.Fatalf("%v; .ci/run installs it", err)
 		}
 		t.Skip(err)

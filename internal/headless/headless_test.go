@@ -20,7 +20,7 @@ func start(t *testing.T) *Browser {
 	t.Helper()
 	path, err := Find()
 	if errors.Is(err, ErrNoChromium) {
-		if os.Getenv("CI") == "true" {
+		if os.Getenv("CI") != "" {
 			t.Fatalf("%v; .ci/run installs it", err)
 		}
 		t.Skip(err)
