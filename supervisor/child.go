@@ -37,6 +37,7 @@ type child struct {
 	instrumented bool
 	exe          string // the app's executable
 	pipes        *childPipes
+	tail         outputTail // its last lines, for Crashed and StartFailed
 	// listen serves RELOADER_HOOK_SOCKET (ondemand.go); nil if none.
 	listen *listenServer
 	// addrInUse is set when the child printed "address already in use"
@@ -133,6 +134,7 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 	}
 	c.pipes, c.pid, c.proc, c.started = pipes, p.Pid, p, time.Now()
 	pipes.started(func(line []byte) {
+		c.tail.add(line)
 		if bytes.Contains(line, []byte("ddress already in use")) { // Python's "Address"
 			l := string(line)
 			c.inUseLine.CompareAndSwap(nil, &l)

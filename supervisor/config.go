@@ -114,6 +114,24 @@ type Config struct {
 	// once; NoLimit holds it until a child answers or the client gives up.
 	// DefaultProxyHold is 10s.
 	ProxyHold time.Duration
+	// LiveReload makes the supervisor serve the Listen addresses through
+	// its HTTP proxy (it implies Proxy) and put reloader's live-reload
+	// script into the app's HTML documents: browsers reload once a new
+	// generation is promoted, and show build failures and crashes in an
+	// overlay (internal/livereload). Paths under /__reloader/ are then
+	// reloader's own. false means no script and no /__reloader/ paths.
+	LiveReload bool
+	// EditorURL makes the overlay's file:line links: {path} is replaced by
+	// the absolute path, {line} and {col} by the position (col 1 when the
+	// output names none). "" means DefaultEditorURL.
+	EditorURL string
+	// Assets lists globs (syntax as WatchInclude) of files the app reads at
+	// run time: a change to one starts no build but emits BrowserRefresh
+	// (Source "assets"), and counts even when its extension is not watched
+	// or the include, exclude or ignore rules leave it out. Files the app
+	// embeds with //go:embed must not be listed: they need a build. Empty
+	// means none.
+	Assets []string
 	// Inherited sockets come before the Listen ones, from fd 3. nil means
 	// none.
 	Inherited []InheritedSocket

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"github.com/reloader-dev/reloader/internal/livereload"
 	"github.com/reloader-dev/reloader/internal/sockets"
 	"math"
 	"syscall"
@@ -34,6 +35,8 @@ const (
 	// DefaultUnixSocketMode lets the owner and its group connect, nobody
 	// else.
 	DefaultUnixSocketMode = sockets.DefaultUnixMode
+	// DefaultEditorURL opens the overlay's file:line links in VS Code.
+	DefaultEditorURL = livereload.DefaultEditorURL
 )
 
 // DefaultConfig returns a Config with every default filled: the Default*

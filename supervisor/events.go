@@ -93,6 +93,7 @@ type StartFailed struct {
 	Gen        int
 	Err        error
 	ServingPID int
+	Output     []byte // the child's last lines (up to 40); nil if it printed none
 }
 
 // Swapped reports that generation Gen serves, in place of OldPID (0 if
@@ -114,6 +115,7 @@ type Crashed struct {
 	Crashes int
 	Backoff time.Duration
 	Restart bool
+	Output  []byte // the child's last lines (up to 40); nil if it printed none or never started
 }
 
 // QueueDrained reports that an old child's steered accept queues were
@@ -342,6 +344,9 @@ func (Stopped) record() (slog.Level, string, []any) { return info, "stopped", ni
 func (s *Supervisor) emit(ev Event) {
 	s.emitMu.Lock()
 	defer s.emitMu.Unlock()
+	if s.live != nil {
+		s.live.publish(ev)
+	}
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(ev)
 	}

@@ -63,6 +63,8 @@ type step struct {
 	// to start again.
 	inUseByOld bool
 	inUse      string
+	// output is the last lines of a child that failed to start; nil if none.
+	output []byte
 }
 
 // loop is the run loop's state: the serving child, the attempt under way,
@@ -104,6 +106,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			if !ok {
 				changes = nil
 				continue
+			}
+			if b = s.splitAssets(b); b.Count == 0 {
+				continue // only assets: browsers refresh, no build
 			}
 			s.trigger(ctx, &l, describeChange(b.First(), b.Count))
 		case reason := <-s.reload:
@@ -185,6 +190,7 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step, old *ch
 				os.Remove(bin)
 			}
 			s.explainFailedStart(ch, r.err)
+			r.output = lastLines(ch)
 			return r
 		}
 		r.child = ch
@@ -242,7 +248,7 @@ func (s *Supervisor) failed(l *loop, a *attempt, st step) {
 		s.emit(BuildFailed{Gen: a.gen, Err: be.Err, Output: be.Output, BuildTime: a.buildTime, ServingPID: pidOf(l.serving)})
 		return
 	}
-	s.emit(StartFailed{Gen: a.gen, Err: st.err, ServingPID: pidOf(l.serving)})
+	s.emit(StartFailed{Gen: a.gen, Err: st.err, ServingPID: pidOf(l.serving), Output: st.output})
 	if l.serving == nil && s.cfg.RestartOnCrash && l.pending == "" {
 		delay := l.crashes.crashed(st.started, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
 		s.emit(Crashed{Status: st.err.Error(), Crashes: l.crashes.count, Backoff: delay, Restart: true})
@@ -293,11 +299,11 @@ func (s *Supervisor) crashed(ctx context.Context, l *loop) {
 		return
 	}
 	if !s.cfg.RestartOnCrash {
-		s.emit(Crashed{PID: c.pid, Status: c.exitStatus()})
+		s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Output: lastLines(c)})
 		return
 	}
 	delay := l.crashes.crashed(c.started, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
-	s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Crashes: l.crashes.count, Backoff: delay, Restart: true})
+	s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Crashes: l.crashes.count, Backoff: delay, Restart: true, Output: lastLines(c)})
 }
 
 // shutdown cancels the attempt under way, stops serving and stops the

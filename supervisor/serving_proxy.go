@@ -19,6 +19,9 @@ type proxyServer struct {
 
 func newProxyServer(g *sockets.Set, portEnv string, hold time.Duration, s *Supervisor) proxyServer {
 	p := newProxy(hold, s.log)
+	if s.live != nil {
+		p.srv.Handler = s.live.handler(p.srv.Handler)
+	}
 	p.serve(g.Listeners())
 	return proxyServer{g: g, p: p, portEnv: portEnv}
 }

@@ -43,6 +43,8 @@ type Supervisor struct {
 	out       *outputs             // children's and hooks' output
 	reaper    *proc.Reaper         // kills our process groups if reloader dies; nil if none
 	watchOpts watcher.Options      // when cfg.Watch
+	live      *liveReload          // nil unless cfg.LiveReload
+	assets    *assetFilter         // nil without cfg.Assets
 }
 
 // New checks cfg, opens the sockets and prepares the private directories.
@@ -76,7 +78,13 @@ func New(ctx context.Context, cfg Config) (*Supervisor, error) {
 		}
 	}
 	if cfg.Proxy && len(cfg.Listen) == 0 && len(cfg.Inherited) == 0 {
+		if cfg.LiveReload {
+			return nil, fmt.Errorf("%w: live reload serves the browser through reloader's proxy, which needs an address to listen on: set listen (-l 127.0.0.1:8080)", ErrConfig)
+		}
 		return nil, fmt.Errorf("%w: proxy needs an address to listen on (-l)", ErrConfig)
+	}
+	if cfg.LiveReload {
+		s.live = newLiveReload(s)
 	}
 	if cfg.Watch {
 		if s.watchOpts, err = s.watcherOptions(); err != nil {

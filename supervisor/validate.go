@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // FieldError is a Config field with a bad value. It wraps ErrConfig and
@@ -44,11 +47,19 @@ func (c Config) Validate() error {
 			return bad(f.name, f.argv, "the command has an empty program name")
 		}
 	}
-	if c.Proxy {
+	if c.Proxy || c.LiveReload {
 		for _, a := range c.Listen {
 			if a.Network == "udp" {
 				return bad("Listen", a, "%s is udp; the proxy speaks HTTP over tcp or unix sockets", a)
 			}
+		}
+	}
+	if c.EditorURL != "" && !strings.Contains(c.EditorURL, "{path}") {
+		return bad("EditorURL", c.EditorURL, "%q has no {path}", c.EditorURL)
+	}
+	for _, g := range c.Assets {
+		if !doublestar.ValidatePattern(cleanGlob(g)) {
+			return bad("Assets", c.Assets, "bad glob %q", g)
 		}
 	}
 	if m := c.UnixSocketMode; m != 0 {
@@ -116,6 +127,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.UnixSocketMode == 0 {
 		c.UnixSocketMode = DefaultUnixSocketMode
+	}
+	if c.LiveReload {
+		c.Proxy = true
+	}
+	if c.EditorURL == "" {
+		c.EditorURL = DefaultEditorURL
 	}
 	if c.Proxy {
 		c.NoSteering = true

@@ -41,6 +41,9 @@ func (s *Supervisor) watcherOptions() (watcher.Options, error) {
 	if f != nil {
 		opts.Ignore = f.ignore
 	}
+	if s.assets = newAssetFilter(root, s.cfg.Assets); s.assets != nil {
+		s.assets.options(&opts)
+	}
 	return opts, nil
 }
 

@@ -39,6 +39,10 @@ func (s *Supervisor) watchRoot() (string, error) {
 	return root, nil
 }
 
+// cleanGlob is a configured glob as it is matched: "/"-separated, without
+// a leading "./".
+func cleanGlob(g string) string { return strings.TrimPrefix(filepath.ToSlash(g), "./") }
+
 func sameDir(a, b string) bool {
 	fa, errA := os.Stat(a)
 	fb, errB := os.Stat(b)
@@ -64,7 +68,7 @@ func newPathFilter(root string, include, exclude []string, noGitIgnore bool) (*p
 		dst  *[]string
 	}{{"include", include, &f.include}, {"exclude", exclude, &f.exclude}} {
 		for _, p := range g.src {
-			p = strings.TrimPrefix(filepath.ToSlash(p), "./")
+			p = cleanGlob(p)
 			if !doublestar.ValidatePattern(p) {
 				return nil, fmt.Errorf("%w: watch %s: bad glob %q", ErrConfig, g.name, p)
 			}

@@ -12,10 +12,11 @@ func (c *config) matchFile(path, name string) bool {
 		return false
 	}
 	if !c.names[name] {
-		if name[0] == '.' || !c.exts[filepath.Ext(name)] {
+		if name[0] == '.' {
 			return false
 		}
-		if !c.includeTests && strings.HasSuffix(name, "_test.go") {
+		byExt := c.exts[filepath.Ext(name)] && (c.includeTests || !strings.HasSuffix(name, "_test.go"))
+		if !byExt && (c.also == nil || !c.also(path)) {
 			return false
 		}
 	}

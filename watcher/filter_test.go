@@ -51,6 +51,31 @@ func TestMatchFile(t *testing.T) {
 	}
 }
 
+// Also lets through files the extension rule leaves out, but never hidden
+// files or editor temporaries, and Ignore still applies.
+func TestMatchFileAlso(t *testing.T) {
+	c, err := newConfig(Options{Root: "/src", Also: func(path string) bool { return filepath.Dir(path) == "/src/static" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ignore = func(path string, isDir bool) bool { return path == "/src/static/gone.css" }
+	for path, want := range map[string]bool{
+		"/src/static/app.css":     true,
+		"/src/static/logo.png":    true,
+		"/src/other/app.css":      false,
+		"/src/static/.app.css":    false,
+		"/src/static/app.css~":    false,
+		"/src/static/gone.css":    false,
+		"/src/static/main.go":     true,
+		"/src/static/x_test.go":   true,
+		"/src/other/main_test.go": false,
+	} {
+		if got := c.matchFile(path, filepath.Base(path)); got != want {
+			t.Errorf("matchFile(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
 func TestSkipDir(t *testing.T) {
 	c, err := newConfig(Options{Root: "/src/.work"})
 	if err != nil {

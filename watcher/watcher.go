@@ -108,6 +108,12 @@ type Options struct {
 	// methods.
 	Ignore func(path string, isDir bool) bool
 
+	// Also, if not nil, makes a file count that Names, Extensions and
+	// IncludeTests leave out: it is called with the file's absolute path.
+	// Hidden files and editor temporaries never count, and Ignore still
+	// applies. nil means no other file counts.
+	Also func(path string) bool
+
 	// Debounce is the quiet period after the last event before pending
 	// changes are delivered; it restarts on every event. 0 means
 	// [DefaultDebounce]; a negative value means no quiet period (changes are
@@ -306,6 +312,7 @@ type config struct {
 	skipDirs     map[string]bool
 	includeTests bool
 	ignore       func(string, bool) bool
+	also         func(string) bool
 	debounce     time.Duration // >= 0
 	maxWait      time.Duration // < 0 means unbounded
 	log          *slog.Logger
@@ -327,6 +334,7 @@ func newConfig(o Options) (config, error) {
 		skipDirs:     set(o.SkipDirs, DefaultSkipDirs),
 		includeTests: o.IncludeTests,
 		ignore:       o.Ignore,
+		also:         o.Also,
 		debounce:     o.Debounce,
 		maxWait:      o.MaxWait,
 		log:          o.Logger,

@@ -69,6 +69,8 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 		c.WatchExtensions = []string{} // written empty: none
 	}
 	c.OutputPrefix = s.str("log.prefix")
+	c.EditorURL = s.str("browser.editor_url")
+	c.Assets = s.list("browser.assets")
 	if c.Listen, err = supervisor.ParseAddresses(s.list("listen")); err != nil {
 		return c, s.errorf("listen", "%v", err)
 	}
@@ -90,6 +92,7 @@ func buildConfig(s *settings, io ioStreams) (supervisor.Config, error) {
 		"watch.gitignore":     &gitignore,
 		"watch.poll":          &c.Poll,
 		"watch.force":         &c.WatchForce,
+		"browser.live_reload": &c.LiveReload,
 	} {
 		if *dst, err = s.boolean(key); err != nil {
 			return c, err

@@ -50,7 +50,7 @@ func readConfigFile(path string) (*fileConfig, error) {
 // sections are the tables a config file may have.
 func isSection(name string) bool {
 	switch name {
-	case "build", "run", "watch", "hooks", "log", "proxy":
+	case "build", "run", "watch", "hooks", "log", "proxy", "browser":
 		return true
 	}
 	return false

@@ -71,6 +71,7 @@ func newCmdRoot(io ioStreams, runF func(context.Context, *RootOptions) error) *c
 	addConfigFlags(cmd.Flags())
 	cmd.AddCommand(newCmdVersion(io), newCmdInit(io, nil), newCmdConfig(io, nil), newCmdPort(io, nil),
 		newCmdServe(io, nil), newCmdSignal(io, "reload"), newCmdSignal(io, "upgrade"))
+	cmd.AddCommand(newCmdNotify(io, nil))
 	return cmd
 }
 
