@@ -96,7 +96,8 @@ func (p *tab) str(expr string) string {
 // none doubled.
 func (p *tab) waitVersion(v string, loads int) {
 	p.t.Helper()
-	p.wait("version "+v, fmt.Sprintf(`document.getElementById("version").textContent === "version=%s"`, v))
+	// #loads is set by a script after #version: wait for both.
+	p.wait("version "+v, fmt.Sprintf(`document.getElementById("version").textContent === "version=%s" && document.getElementById("loads").textContent !== ""`, v))
 	if got := p.str(`document.getElementById("loads").textContent`); got != strconv.Itoa(loads) {
 		p.t.Errorf("%s: page loads when version %s showed = %s, want %d (one reload per swap)", p.name, v, got, loads)
 	}
