@@ -120,6 +120,10 @@ func (p *tab) screenshot() {
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(repoRoot(p.t), out)
 	}
+	// A short viewport: the page's top and the overlay at its bottom.
+	if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(960, 340)); err != nil {
+		p.t.Fatalf("screenshot viewport: %v", err)
+	}
 	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.t.Fatalf("screenshot: %v", err)
