@@ -34,10 +34,14 @@ type browserTool struct {
 // browserRun is one tool's run of the edit loop.
 type browserRun struct {
 	s2b            []time.Duration // save to the new version in the DOM
+	toSwap, toDOM  []time.Duration // reloader: save to its swapped line, that line to the DOM
 	builds, starts []time.Duration // reloader: build_time and swap_time; air: building... to running...
 	multi, missed  int             // edits that took more than one reload; edits never shown
 	direct, proxy  time.Duration   // p50 of /ping on the app's port and through the tool
 }
+
+// reAppListening is webServer's line naming the address it listens on.
+var reAppListening = regexp.MustCompile(`server \S+ listening on (\S+)`)
 
 var reSwappedLine = regexp.MustCompile(`\bevent=swapped\b.*`)
 
@@ -78,12 +82,12 @@ func browserScenario(ctx context.Context, e *env) (section, error) {
 	}
 	tools = append(tools, browserTool{label: "reloader --live-reload", sig: syscall.SIGTERM, url: "http://" + pub + "/",
 		argv:  []string{e.reloader, "--debounce", swapDebounce, "-l", pub, "--live-reload", "--", "go", "run", "."},
-		appRe: regexp.MustCompile(`server v0 listening on (\S+)`)})
+		appRe: reAppListening})
 	if e.air != "" {
 		pub, app := freePortNum(), freePortNum()
 		tools = append(tools, browserTool{label: "air " + strings.TrimPrefix(airModule, "github.com/air-verse/air@") + " proxy", sig: syscall.SIGINT,
 			url: "http://127.0.0.1:" + pub + "/", argv: []string{e.air, "-c", ".air.toml"}, env: []string{"ADDR=127.0.0.1:" + app},
-			files: map[string]string{".air.toml": airProxyConfig(pub, app)}, appRe: regexp.MustCompile(`server v0 listening on (\S+)`), air: true})
+			files: map[string]string{".air.toml": airProxyConfig(pub, app)}, appRe: reAppListening, air: true})
 	} else {
 		sec.Notes = append(sec.Notes, e.airNote)
 	}
@@ -100,7 +104,13 @@ func browserScenario(ctx context.Context, e *env) (section, error) {
 	rel := results[tools[0].label]
 	budget := median(rel.builds) + appInit + 100*time.Millisecond
 	sec.check("reloader: save-to-browser ≤ build + app init + 100 ms", median(rel.s2b) <= budget,
-		"median %s, budget %s (build %s + init %s + 100 ms); the new child's start to ready took %s", ms(median(rel.s2b)), ms(budget), ms(median(rel.builds)), ms(appInit), ms(median(rel.starts)))
+		"median %s, budget %s (build %s + init %s + 100 ms); the new child's start to ready took %s%s", ms(median(rel.s2b)), ms(budget), ms(median(rel.builds)), ms(appInit), ms(median(rel.starts)),
+		ifMissed(median(rel.s2b) <= budget, fmt.Sprintf("; the browser's side, from the swapped line to the new version in the DOM, took %s (median): the reload and the page's parse in a renderer that shares the 2 cores", ms(median(rel.toDOM)))))
+	if len(rel.toDOM) > 0 {
+		sec.Notes = append(sec.Notes, fmt.Sprintf("reloader's save-to-browser, split at its `event=swapped` line (read by the bench as it was written; medians over the edits): save to swapped %s "+
+			"(debounce %s, build, the new child's start to ready), swapped to the new version in the DOM %s (the `swapped` event over SSE, `location.reload()`, the page through the proxy, parsing), max %s.",
+			ms(median(rel.toSwap)), swapDebounce, ms(median(rel.toDOM)), ms(maxOr(rel.toDOM))))
+	}
 	sec.check("reloader: every edit shown with exactly one reload", rel.multi == 0 && rel.missed == 0,
 		"%d edits with more than one reload, %d missed, of %d", rel.multi, rel.missed, edits)
 	sec.check("reloader: proxy adds ≤ 0.3 ms to p50 on loopback", rel.proxy-rel.direct <= 300*time.Microsecond,
@@ -128,11 +138,9 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 		p.stop(t.sig, 15*time.Second)
 		killStrays(dir)
 	}()
-	m, _, _, err := p.waitLine(ctx, 0, t.appRe, 90*time.Second)
-	if err != nil {
+	if _, _, _, err := p.waitLine(ctx, 0, t.appRe, 90*time.Second); err != nil {
 		return r, err
 	}
-	appURL := "http://" + m[1] + "/"
 	tab, closeTab := b.Tab(first)
 	defer closeTab()
 	if err := chromedp.Do(tab, chromedp.Navigate(t.url)); err != nil {
@@ -168,41 +176,63 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 		if err1 != nil || err2 != nil {
 			return r, fmt.Errorf("reading the page after %s: %v, %v", v, err1, err2)
 		}
-		r.s2b = append(r.s2b, time.UnixMilli(int64(at)).Sub(saved.Truncate(time.Millisecond)))
+		inDOM := time.UnixMilli(int64(at))
+		r.s2b = append(r.s2b, inDOM.Sub(saved.Truncate(time.Millisecond)))
 		var now int
 		fmt.Sscan(n, &now)
 		if now-loads > 1 {
 			r.multi++
 		}
 		loads = now
-		build, start := buildSplit(ctx, p, from, t.air)
+		build, start, swapped := buildSplit(ctx, p, from, t.air)
 		r.builds = append(r.builds, build)
 		r.starts = append(r.starts, start)
+		if !swapped.IsZero() {
+			r.toSwap = append(r.toSwap, swapped.Sub(saved))
+			r.toDOM = append(r.toDOM, inDOM.Sub(swapped.Truncate(time.Millisecond)))
+		}
 	}
-	r.direct, r.proxy, err = pingP50(ctx, appURL+"ping", t.url+"ping", pings)
+	app := p.last(t.appRe) // the app of the last edit
+	if app == nil {
+		return r, fmt.Errorf("no line matching %q", t.appRe)
+	}
+	r.direct, r.proxy, err = pingP50(ctx, "http://"+app[1]+"/ping", t.url+"ping", pings)
 	return r, err
 }
 
+// last returns the submatches of the last line that matches re, nil if
+// none does.
+func (p *proc) last(re *regexp.Regexp) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.lines) - 1; i >= 0; i-- {
+		if m := re.FindStringSubmatch(p.lines[i].text); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
 // buildSplit reads an edit's build time and start time from the tool's
-// output from index from on: reloader's swapped event, or air's building...
-// and running... lines.
-func buildSplit(ctx context.Context, p *proc, from int, air bool) (build, start time.Duration) {
+// output from index from on: reloader's swapped event (with when the bench
+// read it), or air's building... and running... lines.
+func buildSplit(ctx context.Context, p *proc, from int, air bool) (build, start time.Duration, swapped time.Time) {
 	if air {
 		if _, at, next, err := p.waitLine(ctx, from, reAirBuilding, 5*time.Second); err == nil {
 			if _, end, _, err := p.waitLine(ctx, next, reAirRun, 5*time.Second); err == nil {
-				return end.Sub(at), 0
+				return end.Sub(at), 0, time.Time{}
 			}
 		}
-		return 0, 0
+		return 0, 0, time.Time{}
 	}
-	m, _, _, err := p.waitLine(ctx, from, reSwappedLine, 5*time.Second)
+	m, at, _, err := p.waitLine(ctx, from, reSwappedLine, 5*time.Second)
 	if err != nil {
-		return 0, 0
+		return 0, 0, time.Time{}
 	}
 	a := logline.Attrs(m[0])
 	build, _ = time.ParseDuration(a["build_time"])
 	start, _ = time.ParseDuration(a["swap_time"])
-	return build, start
+	return build, start, at
 }
 
 // pingP50 sends n GETs to each URL over one keep-alive connection each,
