@@ -31,6 +31,7 @@ import (
 //	          SIGTERM with http.Server.Shutdown
 //	go        serve "kind=go pid=N" on fd 3 with listenfd, as a Go app does
 //	          (net.FileListener sets O_NONBLOCK on the socket)
+//	printexit print "line 1 <b>" to "line 50 <b>" on stderr and exit 3
 //	longline  print a 300 KiB line and long-line-done, then serve
 //	ondemand  ask RELOADER_HOOK_SOCKET for each address in TEST_ONDEMAND_ADDRS,
 //	          serve HTTP on all, say "ready" at the first accept, no READY=1
@@ -44,6 +45,12 @@ func runTestChild() {
 	}
 	mode := strings.TrimSpace(string(b))
 	if mode == "exit" {
+		os.Exit(3)
+	}
+	if mode == "printexit" { // live_test.go: the last lines a failed start printed
+		for i := 1; i <= 50; i++ {
+			fmt.Fprintf(os.Stderr, "line %d <b>\n", i)
+		}
 		os.Exit(3)
 	}
 	if mode == "udpecho" {

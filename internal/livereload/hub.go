@@ -48,6 +48,7 @@ type Hub struct {
 	gen    int
 	sticky *Event // the building/build-failed/crashed state since the last swap; nil if none
 	subs   map[chan Event]struct{}
+	closed bool
 }
 
 // NewHub returns a hub at generation 0. heartbeat is the interval of the
@@ -111,6 +112,10 @@ func (h *Hub) subscribe(last string) (chan Event, []Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c := make(chan Event, subBuffer)
+	if h.closed {
+		close(c)
+		return c, nil
+	}
 	h.subs[c] = struct{}{}
 	id := h.idLocked()
 	var first []Event
@@ -128,6 +133,18 @@ func (h *Hub) unsubscribe(c chan Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.subs[c]; ok {
+		delete(h.subs, c)
+		close(c)
+	}
+}
+
+// Close ends every stream, and those that connect later at once, so that
+// a server's graceful shutdown need not wait for browsers.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.subs {
 		delete(h.subs, c)
 		close(c)
 	}
@@ -156,6 +173,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	c, first := h.subscribe(last)
 	defer h.unsubscribe(c)
+	if first == nil {
+		return // closed
+	}
 	for _, ev := range first {
 		if writeEvent(w, ev) != nil {
 			return
@@ -172,7 +192,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case ev, ok := <-c:
 			if !ok {
-				return // dropped as too slow
+				return // dropped as too slow, or closed
 			}
 			if writeEvent(w, ev) != nil {
 				return

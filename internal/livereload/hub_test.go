@@ -192,3 +192,31 @@ func drain(c chan Event) chan Event {
 		}
 	}
 }
+
+// Close ends the open streams and refuses new ones, so a graceful
+// shutdown does not wait for browsers.
+func TestHubClose(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(0)
+		done := make(chan struct{})
+		go func() { // a browser that never goes away
+			defer close(done)
+			h.ServeHTTP(&streamRecorder{hdr: http.Header{}}, httptest.NewRequest("GET", EventsPath, nil))
+		}()
+		synctest.Wait()
+		h.Close()
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("stream still open after Close")
+		}
+		late, stopLate := connect(h, "")
+		synctest.Wait()
+		stopLate()
+		if late.String() != "" || h.Subscribers() != 0 {
+			t.Errorf("after Close: stream %q, %d subscribers", late.String(), h.Subscribers())
+		}
+	})
+}
