@@ -61,6 +61,17 @@
 // that exits on its own emits Crashed and, with Config.RestartOnCrash, is
 // restarted after a backoff that doubles up to a cap.
 //
+// # Live reload
+//
+// With Config.LiveReload the proxy serves the addresses (as Config.Proxy),
+// puts reloader's script into the app's HTML documents and serves
+// /__reloader/ itself (internal/livereload). emit hands every event to its
+// hub, which tells browsers: building, build-failed (the compiler output
+// with editor links), swapped (emitted after the promotion, so the reload
+// reaches the new child), crashed (the child's last lines), and css or
+// reload for BrowserRefresh. A change that only touches Config.Assets
+// starts no build: it emits BrowserRefresh.
+//
 // Everything that happens is an Event, delivered to Config.OnEvent and
 // logged with a stable event= attribute.
 package supervisor

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/andybalholm/brotli"
 
@@ -185,5 +186,32 @@ func TestLiveReloadDecodesBrotli(t *testing.T) {
 	res.Body.Close()
 	if res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "brotli page<script src=\"/__reloader/client.js\" data-reloader") {
 		t.Errorf("Content-Encoding %q, body %q", res.Header.Get("Content-Encoding"), body)
+	}
+}
+
+// An app that crashes at start-up with nothing serving: a browser's page
+// request gets an HTML 502 with the script, and the stream replays the
+// crash with the app's last lines, so the overlay shows and the page
+// reloads at the next swap.
+func TestLiveReloadCrashAtStartUp(t *testing.T) {
+	t.Parallel()
+	h := newHarnessMode(t, config(func(c *Config) {
+		c.LiveReload, c.ProxyHold, c.Stderr = true, 50*time.Millisecond, new(strings.Builder)
+	}), "printexit")
+	waitFor[StartFailed](t, h, nil)
+	req, _ := http.NewRequest("GET", h.url, nil)
+	req.Header.Set("Accept", "text/html,*/*")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), `<script src="/__reloader/client.js" data-reloader`) {
+		t.Errorf("page: %d %q, want a 502 page with the script", res.StatusCode, body)
+	}
+	names, lines := streamNames(t, h.url+"__reloader/events", 2, func() {})
+	if strings.Join(names, ",") != "hello,crashed" || !strings.Contains(strings.Join(lines, "\n"), `line 50 \u003cb\u003e`) {
+		t.Errorf("stream %v:\n%s", names, strings.Join(lines, "\n"))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,6 +22,10 @@ type proxy struct {
 	hold time.Duration
 	srv  *http.Server
 	wg   sync.WaitGroup
+	// htmlErrors answers a browser's page request that no app answered with
+	// a small HTML page, which live reload puts its script into, so the
+	// overlay shows and the page reloads at the next swap. Set before serve.
+	htmlErrors bool
 
 	mu      sync.Mutex
 	cur     *backend          // the promoted generation's; nil before the first
@@ -41,6 +46,12 @@ func newProxy(hold time.Duration, log *slog.Logger) *proxy {
 		FlushInterval: -1, // stream every write at once
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			p.log.Warn("proxy: no answer from the app", "path", r.URL.Path, "err", err)
+			if p.htmlErrors && strings.Contains(r.Header.Get("Accept"), "text/html") {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusBadGateway)
+				io.WriteString(w, errorPage)
+				return
+			}
 			w.WriteHeader(http.StatusBadGateway)
 		},
 	}
@@ -204,5 +215,10 @@ func probe(ctx context.Context, addr string, done <-chan struct{}) error {
 		}
 	}
 }
+
+// errorPage is the page a browser gets when no app answers, under live
+// reload.
+const errorPage = `<!doctype html><html><head><title>502: no app answers</title></head>` +
+	`<body><p>reloader: no app answers yet; this page reloads when one does.</p></body></html>`
 
 func isUpgrade(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }

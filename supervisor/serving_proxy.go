@@ -21,6 +21,7 @@ func newProxyServer(g *sockets.Set, portEnv string, hold time.Duration, s *Super
 	p := newProxy(hold, s.log)
 	if s.live != nil {
 		p.srv.Handler = s.live.handler(p.srv.Handler)
+		p.htmlErrors = true
 		p.srv.RegisterOnShutdown(s.live.srv.Hub.Close) // browsers' streams end; they reconnect to the next run
 	}
 	p.serve(g.Listeners())
