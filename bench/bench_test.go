@@ -23,7 +23,7 @@ func TestQuickRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes and builds")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
 	var stdout strings.Builder
