@@ -137,10 +137,11 @@ func TestSplitAssets(t *testing.T) {
 	}
 }
 
-// A new child that fails to start hands its last 40 lines to StartFailed.
+// A new child that fails to start hands its last 40 lines to StartFailed
+// (under live reload, once its output is read to the end).
 func TestStartFailedCarriesLastLines(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, config(func(c *Config) { c.Stderr = new(strings.Builder) }))
+	h := newHarnessMode(t, config(func(c *Config) { c.Stderr, c.LiveReload = new(strings.Builder), true }), "graceful")
 	h.waitReady()
 	h.setMode("printexit")
 	h.s.Reload("test")

@@ -190,7 +190,7 @@ func (s *Supervisor) startPhase(ctx context.Context, a *attempt, b step, old *ch
 				os.Remove(bin)
 			}
 			s.explainFailedStart(ch, r.err)
-			r.output = lastLines(ch)
+			r.output = s.lastLines(ch)
 			return r
 		}
 		r.child = ch
@@ -299,11 +299,11 @@ func (s *Supervisor) crashed(ctx context.Context, l *loop) {
 		return
 	}
 	if !s.cfg.RestartOnCrash {
-		s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Output: lastLines(c)})
+		s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Output: s.lastLines(c)})
 		return
 	}
 	delay := l.crashes.crashed(c.started, s.cfg.CrashBackoff, s.cfg.CrashBackoffMax)
-	s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Crashes: l.crashes.count, Backoff: delay, Restart: true, Output: lastLines(c)})
+	s.emit(Crashed{PID: c.pid, Status: c.exitStatus(), Crashes: l.crashes.count, Backoff: delay, Restart: true, Output: s.lastLines(c)})
 }
 
 // shutdown cancels the attempt under way, stops serving and stops the

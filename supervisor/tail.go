@@ -43,10 +43,11 @@ func (t *outputTail) bytes() []byte {
 	return bytes.Join(t.lines, nil)
 }
 
-// lastLines returns the last lines c printed, once its output has been
-// read to the end (its process group is gone) or a short wait ran out.
-func lastLines(c *child) []byte {
-	if c.pipes != nil {
+// lastLines returns the last lines c printed. Under live reload, where
+// browsers show them, it first waits until its output has been read to the
+// end (its process group is gone) or a short wait ran out.
+func (s *Supervisor) lastLines(c *child) []byte {
+	if c.pipes != nil && s.live != nil {
 		c.pipes.wait(tailWait)
 	}
 	return c.tail.bytes()

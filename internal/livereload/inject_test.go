@@ -3,6 +3,7 @@ package livereload
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -125,13 +126,13 @@ func TestInjection(t *testing.T) {
 				if c.resp.status != 304 {
 					h.Set("Content-Length", fmt.Sprint(len(c.resp.body)))
 				}
-				w.WriteHeader(cmp(c.resp.status, 200))
+				w.WriteHeader(cmp.Or(c.resp.status, 200))
 				if r.Method != http.MethodHead {
 					w.Write(c.resp.body)
 				}
 			})
 			srv, s, logs := front(t, app, Options{Decoders: c.decoders})
-			req, _ := http.NewRequest(cmpS(c.method, http.MethodGet), srv.URL+"/p", nil)
+			req, _ := http.NewRequest(cmp.Or(c.method, http.MethodGet), srv.URL+"/p", nil)
 			for k, v := range c.reqHdr {
 				req.Header.Set(k, v)
 			}
@@ -141,8 +142,8 @@ func TestInjection(t *testing.T) {
 			}
 			got, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			if res.StatusCode != cmp(c.resp.status, 200) {
-				t.Errorf("status %d, want %d", res.StatusCode, cmp(c.resp.status, 200))
+			if res.StatusCode != cmp.Or(c.resp.status, 200) {
+				t.Errorf("status %d, want %d", res.StatusCode, cmp.Or(c.resp.status, 200))
 			}
 			if res.Header.Get("X-App") != "yes" || res.Header.Get("Access-Control-Allow-Origin") != "" {
 				t.Errorf("headers changed: %v", res.Header)
@@ -181,20 +182,6 @@ func TestInjection(t *testing.T) {
 			}
 		})
 	}
-}
-
-func cmp(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
-}
-
-func cmpS(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // An HTML page written in pieces without a Content-Length is held whole,
