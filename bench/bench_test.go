@@ -12,16 +12,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reloader-dev/reloader/internal/headless"
 )
 
 // TestQuickRun runs every scenario in -quick mode (1 edit, 200 files, 20
-// swaps, one small tree, no air) and checks that each reports the rows it
+// swaps, one small tree, 2 edits in the browser, no air) and checks that each reports the rows it
 // should. It asserts no timings.
 func TestQuickRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes and builds")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
 	var stdout strings.Builder
@@ -40,6 +42,10 @@ func TestQuickRun(t *testing.T) {
 		"storm":     {"reloader"},
 		"scale":     {"reloader", "reloader, polling every 500ms"},
 		"endurance": {"open fds", "OS threads (proxy for goroutines)", "RSS"},
+		"browser":   {"reloader --live-reload"},
+	}
+	if _, err := headless.Find(); err != nil {
+		want["browser"] = nil // the section says Chromium is missing
 	}
 	if len(secs) != len(want) {
 		t.Fatalf("got %d sections, want %d", len(secs), len(want))

@@ -1,7 +1,8 @@
 //go:build linux
 
 // Command bench measures reloader against the tools users run today: swaps
-// under load, build speed, event storms, watch scale and endurance. It builds
+// under load, build speed, event storms, watch scale, endurance and
+// save-to-browser through the live-reload proxies. It builds
 // reloader from this checkout, runs it as a real process against generated
 // modules in a temp dir, prints a table and writes docs/BENCHMARKS.md.
 //
@@ -24,7 +25,7 @@ import (
 )
 
 // scenarioList names the scenarios in the order they run.
-const scenarioList = "swap,build,storm,scale,endurance"
+const scenarioList = "swap,build,storm,scale,endurance,browser"
 
 // options are the program's inputs.
 type options struct {
@@ -135,6 +136,8 @@ func runScenario(ctx context.Context, e *env, name string) (section, error) {
 		return scaleScenario(ctx, e)
 	case "endurance":
 		return enduranceScenario(ctx, e)
+	case "browser":
+		return browserScenario(ctx, e)
 	}
 	return section{}, fmt.Errorf("unknown scenario %q", name)
 }

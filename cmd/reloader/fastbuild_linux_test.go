@@ -92,7 +92,14 @@ func cheapBuild(t *testing.T, name string) []string {
 // the module of the server is watched and edits swap, without a compiler.
 func startCheapSession(t *testing.T, server string, extra ...string) *session {
 	t.Helper()
-	s := newSession(t, writeApp(t, server))
+	return startCheapSessionIn(t, writeApp(t, server), server, extra...)
+}
+
+// startCheapSessionIn is startCheapSession in dir, a module of the server
+// (writeApp) to which the test may have added files.
+func startCheapSessionIn(t *testing.T, dir, server string, extra ...string) *session {
+	t.Helper()
+	s := newSession(t, dir)
 	args := append([]string{"-l", "web=" + s.addr, "--debounce", "20ms"}, cheapBuild(t, server)...)
 	s.r = startReloader(t, s.dir, append(args, extra...)...)
 	s.waitReady()
