@@ -23,7 +23,7 @@ func (s *Supervisor) restart(ctx context.Context, l *loop, change string) {
 	default:
 		l.crashes.cancel()
 		l.gen++
-		a := &attempt{gen: l.gen, change: change}
+		a := &attempt{gen: l.gen, change: change, work: ruleWork{then: ThenRestart}}
 		l.next = a
 		s.emit(Restarting{Gen: a.gen, Change: change})
 		b, err := s.gens.reuse(a.gen, l.serving)
@@ -32,6 +32,7 @@ func (s *Supervisor) restart(ctx context.Context, l *loop, change string) {
 			s.emit(StartFailed{Gen: a.gen, Err: err, ServingPID: pidOf(l.serving)})
 			return
 		}
+		a.built = b
 		if s.sequential(l) {
 			s.stopForStart(l, a)
 		}
