@@ -132,7 +132,6 @@ type Options struct {
 	// negative value means no bound.
 	MaxWait time.Duration
 
-
 	// Logger receives debug and warning logs. nil discards them.
 	Logger *slog.Logger
 }
