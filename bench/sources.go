@@ -56,20 +56,7 @@ func main() {
 	<-stopped // Serve returns at once; Shutdown is still draining
 }
 
-// notifyReady sends READY=1 as go-systemd's daemon.SdNotify does.
-func notifyReady() {
-	addr := os.Getenv("NOTIFY_SOCKET")
-	if addr == "" {
-		return
-	}
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	c.Write([]byte("READY=1"))
-}
-`
+` + notifyReadySrc
 
 // idleServer is the tiny main package of the watch-scale trees: it waits
 // for a stop signal. It sends READY=1 when it can, so the endurance child is
@@ -123,4 +110,22 @@ clean_on_exit = true
 
 [screen]
 clear_on_rebuild = false
+`
+
+// notifyReadySrc is the end of the apps' sources above: notifyReady sends
+// READY=1 as go-systemd's daemon.SdNotify does.
+const notifyReadySrc = `
+// notifyReady sends READY=1 as go-systemd's daemon.SdNotify does.
+func notifyReady() {
+	addr := os.Getenv("NOTIFY_SOCKET")
+	if addr == "" {
+		return
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Write([]byte("READY=1"))
+}
 `

@@ -59,20 +59,7 @@ func main() {
 	}
 }
 
-// notifyReady sends READY=1 as go-systemd's daemon.SdNotify does.
-func notifyReady() {
-	addr := os.Getenv("NOTIFY_SOCKET")
-	if addr == "" {
-		return
-	}
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	c.Write([]byte("READY=1"))
-}
-`
+` + notifyReadySrc
 
 // airProxyConfig is airConfig with air's own live-reload proxy on
 // proxyPort in front of the app on appPort.

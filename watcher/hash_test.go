@@ -1,7 +1,6 @@
 package watcher
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,29 +103,7 @@ func TestPollerIdenticalRewriteAndHold(t *testing.T) {
 	write(t, a, "package a\n")
 	write(t, gen, "package a // v1\n")
 	write(t, other, "package a\n")
-	p, err := NewPoller(Options{Root: root}, 5*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	next := func() Batch {
-		t.Helper()
-		select {
-		case b := <-p.Changes():
-			return b
-		case <-time.After(batchTimeout):
-			t.Fatalf("no batch within %v", batchTimeout)
-		}
-		return Batch{}
-	}
+	p, next := startPoller(t, Options{Root: root}, 5*time.Millisecond)
 	only := func(path string) {
 		t.Helper()
 		if b := next(); b.Count != 1 || b.First() != path {

@@ -188,3 +188,32 @@ func checkWatches(t *testing.T, w *Watcher, dirs ...string) {
 		t.Errorf("watching %q, want %q", got, dirs)
 	}
 }
+
+// startPoller runs a Poller over opts every interval until the test ends,
+// and returns a function that waits for its next batch.
+func startPoller(t *testing.T, opts Options, interval time.Duration) (*Poller, func() Batch) {
+	t.Helper()
+	p, err := NewPoller(opts, interval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return p, func() Batch {
+		t.Helper()
+		select {
+		case b := <-p.Changes():
+			return b
+		case <-time.After(batchTimeout):
+			t.Fatalf("no batch within %v", batchTimeout)
+		}
+		return Batch{}
+	}
+}

@@ -22,29 +22,7 @@ func TestPollerSeesEdits(t *testing.T) {
 	}
 	mustWrite("main.go", "package main\n")
 	mustWrite("vendor/x/x.go", "package x\n")
-	p, err := NewPoller(Options{Root: root}, 10*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	next := func() Batch {
-		t.Helper()
-		select {
-		case b := <-p.Changes():
-			return b
-		case <-time.After(10 * time.Second):
-			t.Fatal("no batch within 10s")
-		}
-		return Batch{}
-	}
+	_, next := startPoller(t, Options{Root: root}, 10*time.Millisecond)
 	mustWrite("notes.txt", "ignored\n")
 	mustWrite("vendor/x/x.go", "package x // skipped dir\n")
 	mustWrite("main.go", "package main // edited, longer\n")
