@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/reloader-dev/reloader/internal/proc"
 )
 
 // depSet is what the binary of a `go run` command is built from, as `go
@@ -115,7 +117,9 @@ func (s *Supervisor) listDeps(ctx context.Context, root string) (depSet, error) 
 }
 
 // goOutput runs the go command with args in the build directory and
-// environment and returns its standard output. A failure names the command
+// environment and returns its standard output. It runs as builds do: in a
+// process group of its own at the build priority (BuildNice), since it
+// runs after each swap while the app serves. A failure names the command
 // and carries what it printed on stderr.
 func (s *Supervisor) goOutput(ctx context.Context, goCmd string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, goCmd, args...)
@@ -123,7 +127,7 @@ func (s *Supervisor) goOutput(ctx context.Context, goCmd string, args ...string)
 	cmd.Env = mergeEnv(childEnv(cmd.Environ()), s.cfg.BuildEnv)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	if err := proc.RunGroup(s.reaper, cmd, proc.Lower{Nice: s.cfg.BuildNice, Shim: s.shim}); err != nil {
 		return "", fmt.Errorf("supervisor: %s %s: %w: %s", goCmd, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
