@@ -94,7 +94,7 @@ func (e QueueDrained) record() (slog.Level, string, []any) {
 	if e.Left > 0 {
 		return warn, "old accept queue not empty or requests unread after the wait; sending stop signal", []any{"pid", e.PID, "queued", e.Left}
 	}
-	return info, "old accept queue empty and requests read; sending stop signal", []any{"pid", e.PID}
+	return info, "old accept queue empty and requests answered; sending stop signal", []any{"pid", e.PID}
 }
 func (e Stopping) record() (slog.Level, string, []any) {
 	return info, "stopping child", []any{"pid", e.PID, "signal", e.Signal.String(), "timeout", e.Timeout}

@@ -39,7 +39,7 @@ func TestEventLogFormat(t *testing.T) {
 		`level=INFO msg="child started" event=child_started pid=42 gen=3`,
 		`level=INFO msg="child ready" event=child_ready pid=42 gen=3 via=notify ready_time=153ms`,
 		`level=INFO msg=swapped event=swapped change=main.go gen=3 old_pid=41 new_pid=42 build_time=1.2s swap_time=160ms`,
-		`level=INFO msg="old accept queue empty and requests read; sending stop signal" event=queue_drained pid=41`,
+		`level=INFO msg="old accept queue empty and requests answered; sending stop signal" event=queue_drained pid=41`,
 		`level=INFO msg="child exited" event=child_exited pid=41 status="exit status 0"`,
 	}
 	got := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")

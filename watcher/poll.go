@@ -14,14 +14,24 @@ import (
 // DefaultPollInterval is used by [NewPoller] for an interval <= 0.
 const DefaultPollInterval = 500 * time.Millisecond
 
+// How a Poller lets a change settle before it delivers it.
+const (
+	settleDelay = 50 * time.Millisecond // between the walks that follow a change
+	maxSettle   = 8                     // walks that find changes before delivery anyway
+)
+
 // Poller is a [Watcher] replacement for file systems that deliver no
 // change notifications (network mounts, some container bind mounts,
 // WSL's /mnt). Every interval it walks the tree with the same filters as a
 // Watcher and compares each matching file's size and modification time
 // with the previous walk; a file whose stamp changed is read again, and
-// counts only if its bytes changed (or it is bigger than [MaxHashSize]). A
-// change (new, modified or removed file) seen by one walk is delivered as
-// one [Batch]; the interval takes the place of [Options.Debounce] and
+// counts only if its bytes changed (or it is bigger than [MaxHashSize]).
+// A walk that finds changes is followed by another one settleDelay later
+// (or one interval, if shorter), and so on until a walk finds nothing new
+// (at most maxSettle walks): then what differs from the last delivery is
+// delivered as one [Batch]. So a file seen half-written is delivered once,
+// whole, and one seen truncated and rewritten with its own bytes is not
+// delivered at all. The interval takes the place of [Options.Debounce] and
 // [Options.MaxWait], which are ignored.
 //
 // The methods behave as those of Watcher. Cost: one stat per matching file
@@ -38,7 +48,8 @@ type Poller struct {
 	mu       sync.Mutex
 	started  bool
 	holds    chan holdRequest
-	snap     map[string]fileSum // owned by New, then by Run
+	snap     map[string]fileSum // the last walk; owned by New, then by Run
+	base     map[string]fileSum // what the last delivery was made against; owned by Run
 }
 
 // NewPoller takes a first snapshot of opts.Root and returns a Poller that
@@ -112,6 +123,34 @@ func (p *Poller) Run(ctx context.Context) error {
 	defer t.Stop()
 	var ready *changeSet
 	holds := 0
+	p.base = p.snap
+	var settle <-chan time.Time // armed while a change settles
+	walks := 0                  // walks that found changes since the last delivery
+	look := func() {
+		next := p.scan(p.snap)
+		changed := !diffSnapshots(p.snap, next).empty()
+		p.snap = next
+		if changed {
+			walks++
+			if walks < maxSettle {
+				settle = time.After(min(settleDelay, p.interval))
+				return
+			}
+		}
+		if walks == 0 {
+			return
+		}
+		cs := diffSnapshots(p.base, p.snap)
+		p.base, walks, settle = p.snap, 0, nil
+		if cs.empty() {
+			return
+		}
+		if ready == nil {
+			ready = cs
+		} else {
+			ready.merge(cs)
+		}
+	}
 	for {
 		var out chan<- Batch
 		var batch Batch
@@ -132,24 +171,24 @@ func (p *Poller) Run(ctx context.Context) error {
 			case holds > 0:
 				holds--
 				if holds == 0 {
-					p.snap = p.scan(p.snap) // what the files hold now is their content
+					// What the files hold now is their content; a change
+					// settling before the hold is measured from it.
+					p.snap = p.scan(p.snap)
+					if walks == 0 {
+						p.base = p.snap
+					}
 				}
 			}
 			close(r.done)
 		case <-t.C:
-			if holds > 0 {
-				continue // the release takes what was written
+			if holds > 0 || settle != nil {
+				continue // the release takes what was written; a settle walk is due
 			}
-			next := p.scan(p.snap)
-			cs := diffSnapshots(p.snap, next)
-			p.snap = next
-			if cs.empty() {
-				continue
-			}
-			if ready == nil {
-				ready = cs
-			} else {
-				ready.merge(cs)
+			look()
+		case <-settle:
+			settle = nil
+			if holds == 0 {
+				look()
 			}
 		}
 	}

@@ -56,7 +56,7 @@ func startDeps(t *testing.T, top string, env []string) (*reloaderProc, string, i
 	env = append([]string{"GOWORK=", "GOFLAGS="}, env...)
 	r := startReloaderAt(t, reloaderBin, filepath.Join(top, "app"), env,
 		"--proxy", "-l", addr, "--debounce", "20ms", "--", "go", "run", ".")
-	_, next := r.waitEvent(0, "child_ready", 120*time.Second)
+	_, next := r.waitEvent(0, "child_ready", buildWait)
 	a, _ := r.waitEvent(0, "watching_deps", 60*time.Second)
 	if !strings.Contains(a["roots"], filepath.Join(top, "lib")) {
 		t.Fatalf("watching_deps roots = %q, want %s (the sibling module)", a["roots"], filepath.Join(top, "lib"))
@@ -94,7 +94,7 @@ func TestDepsSiblingModuleEditIsServed(t *testing.T) {
 			write(t, filepath.Join(top, "app", "unused", "more.go"), "package unused\n")
 			lib := filepath.Join(top, "lib", "lib.go")
 			write(t, lib, "package lib\n\nconst V = \"v2\"\n")
-			r.waitEvent(from, "swapped", 120*time.Second, "change="+lib)
+			r.waitEvent(from, "swapped", buildWait, "change="+lib)
 			builds := r.events(from, "building")
 			if len(builds) != 1 || builds[0]["change"] != lib {
 				t.Errorf("building events after the edits = %v, want one, for %s alone", builds, lib)
@@ -134,7 +134,7 @@ func TestEnvFileRestartsWithoutBuild(t *testing.T) {
 	addr := freePort(t)
 	r := startReloaderAt(t, reloaderBin, dir, []string{"GOWORK=off", "GOFLAGS="},
 		"--proxy", "-l", addr, "--debounce", "20ms", "--env", "B=run", "--", "go", "run", ".")
-	_, from := r.waitEvent(0, "child_ready", 120*time.Second)
+	_, from := r.waitEvent(0, "child_ready", buildWait)
 	url := "http://" + addr + "/"
 	if body, err := get(url); err != nil || body != "A=file1 B=run\n" {
 		t.Fatalf("first child serves %q, %v; want A=file1 B=run (.env, beaten by run.env)", body, err)

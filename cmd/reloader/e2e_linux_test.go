@@ -92,7 +92,7 @@ func TestBrokenEditKeepsServing(t *testing.T) {
 	l := startLoad(s.url)
 	waitServed(t, l, "version=v1 ", 30*time.Second)
 	write(t, s.dir+"/broken.go", "package main\n\nfunc broken() { undefinedThing() }\n")
-	failed, next := s.r.waitEvent(s.seen, "build_failed", 120*time.Second)
+	failed, next := s.r.waitEvent(s.seen, "build_failed", buildWait)
 	if failed["pid"] != strconv.Itoa(s.pids[0]) {
 		t.Errorf("build failure names pid %s, want %d", failed["pid"], s.pids[0])
 	}
@@ -119,7 +119,7 @@ func TestFailedStartKeepsServing(t *testing.T) {
 	l := startLoad(s.url)
 	waitServed(t, l, "version=v1 ", 30*time.Second)
 	setVersion(t, s.dir, "crash") // this version exits at start
-	s.r.waitEvent(s.seen, "start_failed", 120*time.Second, "pid="+strconv.Itoa(s.pids[0]))
+	s.r.waitEvent(s.seen, "start_failed", buildWait, "pid="+strconv.Itoa(s.pids[0]))
 	setVersion(t, s.dir, "v3")
 	s.waitReady()
 	waitServed(t, l, "version=v3 ", 30*time.Second)
@@ -188,7 +188,7 @@ func TestRootConfigServesTheExample(t *testing.T) {
 	// listenfd matches the inherited socket by address (or name): tell the
 	// example which address reloader owns.
 	r := startReloader(t, repoRoot(t), "-l", "http="+addr, "--watch=false", "--env", "ADDR="+addr)
-	r.waitEvent(0, "child_ready", 120*time.Second)
+	r.waitEvent(0, "child_ready", buildWait)
 	body, err := get("http://" + addr + "/")
 	if err != nil || !strings.HasPrefix(body, "hello from reloader version=") {
 		t.Fatalf("GET / = %q, %v", body, err)

@@ -226,7 +226,7 @@ func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
 	fill := exec.Command("dd", "if=/dev/zero", "of="+mnt+"/filler", "bs=1M", "count=100")
 	fill.Run() // fails once the disk is full, as intended
 	setVersion(t, s.dir, "v2")
-	failed, next := s.r.waitEvent(s.seen, "build_failed", 120*time.Second)
+	failed, next := s.r.waitEvent(s.seen, "build_failed", buildWait)
 	if failed["pid"] != strconv.Itoa(s.pids[0]) {
 		t.Errorf("full disk: kept pid %s, want %d", failed["pid"], s.pids[0])
 	}
@@ -239,7 +239,7 @@ func TestFullOrReadOnlyOutputKeepsServing(t *testing.T) {
 		t.Fatalf("remount ro: %v %s", err, out)
 	}
 	setVersion(t, s.dir, "v3")
-	_, next = s.r.waitEvent(s.seen, "build_failed", 120*time.Second, "pid="+strconv.Itoa(s.pids[0]))
+	_, next = s.r.waitEvent(s.seen, "build_failed", buildWait, "pid="+strconv.Itoa(s.pids[0]))
 	s.r.waitLine(s.seen, regexp.MustCompile(`read-only file system`), time.Second)
 	s.seen = next
 	waitPid(t, s.url, s.pids[0])

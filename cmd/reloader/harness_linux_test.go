@@ -278,6 +278,12 @@ func (p *reloaderProc) waitLine(from int, re *regexp.Regexp, timeout time.Durati
 	return re.FindStringSubmatch(line), next
 }
 
+// buildWait bounds a wait that spans a build of the app. Builds run niced
+// (build.nice), so on 2 cores under the suite's parallel load tests a build
+// that takes 2s alone has taken over a minute; the bound only matters when
+// the test fails.
+const buildWait = 4 * time.Minute
+
 // waitEvent waits until a line from index from on has event=name and every
 // attribute in want ("key=value"), and returns its attributes and the
 // index after it.

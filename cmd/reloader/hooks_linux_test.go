@@ -39,7 +39,7 @@ func (s *session) served() string {
 // one waited for.
 func (s *session) wait(re string) []string {
 	s.t.Helper()
-	m, next := s.r.waitLine(s.seen, regexp.MustCompile(re), 120*time.Second)
+	m, next := s.r.waitLine(s.seen, regexp.MustCompile(re), buildWait)
 	s.seen = next
 	return m
 }
@@ -48,7 +48,7 @@ func (s *session) wait(re string) []string {
 // last line waited for.
 func (s *session) waitEvent(name string, want ...string) map[string]string {
 	s.t.Helper()
-	a, next := s.r.waitEvent(s.seen, name, 120*time.Second, want...)
+	a, next := s.r.waitEvent(s.seen, name, buildWait, want...)
 	s.seen = next
 	return a
 }

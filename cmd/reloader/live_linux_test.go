@@ -90,7 +90,7 @@ func TestLiveReloadFollowsAnEdit(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, newApp(t, "liveapp"))
 	s.r = startReloader(t, s.dir, "-l", "web="+s.addr, "--live-reload", "--debounce", "20ms", "--", "go", "run", ".")
-	s.r.waitEvent(0, "swapped", 2*time.Minute)
+	s.r.waitEvent(0, "swapped", buildWait)
 
 	first := page(t, s.url)
 	m := reGen.FindStringSubmatch(first)

@@ -83,7 +83,7 @@ func TestDetectsAnAppThatBindsTheHeldAddress(t *testing.T) {
 	// A long ready delay: the app must fail to bind before it counts as
 	// ready, however slowly it starts on a loaded machine.
 	r := startReloader(t, dir, "-l", addr, "--env", "PORT="+port, "--ready-delay", "60s", "--no-instrument", "--", "go", "run", ".")
-	a, _ := r.waitEvent(0, "address_in_use", 120*time.Second)
+	a, _ := r.waitEvent(0, "address_in_use", buildWait)
 	if a["level"] != "ERROR" || !strings.Contains(a["fix_listenfd"], "listenfd.Listen") || !strings.Contains(a["fix_proxy"], "--proxy") {
 		t.Errorf("the detection line does not name both fixes: %v", a)
 	}

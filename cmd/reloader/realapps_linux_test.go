@@ -111,6 +111,15 @@ func TestUnmodifiedAppTwoListeners(t *testing.T) {
 	s.dir = realApp(t, "twolisteners", s.addr, metrics)
 	s.r = startReloader(t, s.dir, "--debounce", "20ms", "--", "go", "run", ".")
 	s.waitReady()
+	// The first accept on either address makes the app ready; the other
+	// address exists once the app asks for it. Load both after that.
+	for n, from := 0, 0; n < 2; {
+		a, next := s.r.waitEvent(from, "listening", buildWait)
+		if a["asked_by"] == "app" {
+			n++
+		}
+		from = next
+	}
 	ml := startLoad("http://" + metrics + "/metrics")
 	res := s.edits(realEdits)
 	waitServed(t, ml, "version=v"+strconv.Itoa(realEdits+1)+" ", 30*time.Second)

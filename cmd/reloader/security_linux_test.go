@@ -73,7 +73,7 @@ post_swap = "echo shell=$0"
 `)
 	addr := freePort(t)
 	r := startReloader(t, dir, append([]string{"-l", addr}, cheapBuild(t, "stock")...)...)
-	r.waitLine(0, regexp.MustCompile(`^\[pre_build\] argv=\$HOME;echo injected\|`+"`id`"+`$`), 120*time.Second)
+	r.waitLine(0, regexp.MustCompile(`^\[pre_build\] argv=\$HOME;echo injected\|`+"`id`"+`$`), buildWait)
 	r.waitLine(0, regexp.MustCompile(`^\[post_swap\] shell=/bin/sh$`), 30*time.Second)
 	for _, line := range strings.Split(r.output(), "\n") {
 		if strings.HasSuffix(line, "] injected") || strings.Contains(line, "uid=") {
@@ -92,7 +92,7 @@ func TestUnixModeFlagEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(t.TempDir(), "app.sock")
 	r := startReloader(t, dir, "-l", "unix:"+sock, "--unix-mode", "0600", "--watch=false", "--ready-delay", "50ms", "--", bin)
-	r.waitEvent(0, "child_ready", 120*time.Second)
+	r.waitEvent(0, "child_ready", buildWait)
 	fi, err := os.Stat(sock)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("socket file %s: %v, %v; want mode 0600", sock, fi.Mode().Perm(), err)

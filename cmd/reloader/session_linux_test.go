@@ -60,7 +60,7 @@ func startBinSession(t *testing.T, server string, env []string, extra ...string)
 // waitReady waits for the next child_ready event and records its pid.
 func (s *session) waitReady() int {
 	s.t.Helper()
-	a, next := s.r.waitEvent(s.seen, "child_ready", 120*time.Second)
+	a, next := s.r.waitEvent(s.seen, "child_ready", buildWait)
 	s.seen = next
 	pid, err := strconv.Atoi(a["pid"])
 	if err != nil {

@@ -112,6 +112,25 @@ func TestSteeringWaitsForAcceptedRequests(t *testing.T) {
 	s.shutdown()
 }
 
+// A server with no SIGTERM handler (as gin's r.Run) whose requests take
+// 200ms, under clients that open a new connection per request, loses
+// nothing: the stop signal waits until the old child has answered every
+// request it read. With the wait for unread requests alone, the signal
+// killed it with requests in hand (EOF).
+func TestStopWaitsForRequestsInHand(t *testing.T) {
+	t.Parallel()
+	s := startBinSession(t, "stock", []string{"STOCK_NO_SHUTDOWN=1", "STOCK_HANDLER_DELAY=200ms"})
+	l := startFreshLoad(s.url)
+	waitServed(t, l, "pid="+strconv.Itoa(s.pids[0])+"\n", 30*time.Second)
+	for range 3 {
+		s.hup(l)
+	}
+	if res := l.Finish(); res.Failed() != 0 {
+		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
 // A server that never sends READY=1 (and links no sender) is taken as
 // ready by the first rule that holds: /proc shows its listener in its
 // epoll set, or the 50ms ready_delay runs out; never the silent-sender

@@ -17,6 +17,6 @@ func TestZeroConfigServesTheModule(t *testing.T) {
 	if chosen["command"] != "go run ." || chosen["why"] == "" {
 		t.Errorf("command_chosen = %v, want go run . with a reason", chosen)
 	}
-	r.waitEvent(next, "child_ready", 120*time.Second)
+	r.waitEvent(next, "child_ready", buildWait)
 	wantServed(t, "http://"+addr+"/", "version=v1")
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,6 +18,8 @@ const (
 	diagMsgLen  = 72 // struct inet_diag_msg
 	diagSockID  = 48 // struct inet_diag_sockid
 	diagIDStart = 4  // offset of the sockid in both
+
+	inetDiagInfo = 2 // INET_DIAG_INFO: the attribute carrying struct tcp_info
 )
 
 // diag dumps the TCP sockets of both families in the given states over
@@ -57,6 +60,7 @@ func diagDump(fd int, family uint8, mask uint32, port uint16) ([]Entry, error) {
 	binary.NativeEndian.PutUint32(req[8:], 1) // sequence
 	body := req[unix.NLMSG_HDRLEN:]
 	body[0], body[1] = family, unix.IPPROTO_TCP
+	body[2] = 1 << (inetDiagInfo - 1) // idiag_ext: tcp_info
 	binary.NativeEndian.PutUint32(body[4:], mask)
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return nil, os.NewSyscallError("sendto(NETLINK_SOCK_DIAG)", err)
@@ -107,6 +111,15 @@ func parseDiagMsg(b []byte) (Entry, bool) {
 		return netip.AddrFrom16([16]byte(raw[:16]))
 	}
 	rest := b[diagIDStart+diagSockID:]
+	var traffic Traffic
+	if info := diagAttr(b[diagMsgLen:], inetDiagInfo); info != nil {
+		var ti unix.TCPInfo
+		n := copy(unsafe.Slice((*byte)(unsafe.Pointer(&ti)), unsafe.Sizeof(ti)), info)
+		// A kernel before 4.19 sends a shorter tcp_info, without bytes_sent.
+		if n >= int(unsafe.Offsetof(ti.Bytes_sent)+unsafe.Sizeof(ti.Bytes_sent)) {
+			traffic = Traffic{Known: true, Received: ti.Bytes_received, Sent: ti.Bytes_sent}
+		}
+	}
 	return Entry{
 		Local:   netip.AddrPortFrom(addr(id[4:20]), binary.BigEndian.Uint16(id[0:])),
 		Remote:  netip.AddrPortFrom(addr(id[20:36]), binary.BigEndian.Uint16(id[2:])),
@@ -114,5 +127,23 @@ func parseDiagMsg(b []byte) (Entry, bool) {
 		RxQueue: int(binary.NativeEndian.Uint32(rest[4:])),
 		UID:     int(binary.NativeEndian.Uint32(rest[12:])),
 		Inode:   uint64(binary.NativeEndian.Uint32(rest[16:])),
+		Traffic: traffic,
 	}, true
+}
+
+// diagAttr returns the payload of the first netlink attribute of type typ
+// in b, or nil.
+func diagAttr(b []byte, typ uint16) []byte {
+	for len(b) >= unix.SizeofRtAttr {
+		l := int(binary.NativeEndian.Uint16(b[0:]))
+		t := binary.NativeEndian.Uint16(b[2:])
+		if l < unix.SizeofRtAttr || l > len(b) {
+			return nil
+		}
+		if t == typ {
+			return b[unix.SizeofRtAttr:l]
+		}
+		b = b[min((l+unix.RTA_ALIGNTO-1)&^(unix.RTA_ALIGNTO-1), len(b)):]
+	}
+	return nil
 }

@@ -34,7 +34,24 @@ type Entry struct {
 	// RxQueue is the number of received bytes the owner has not read yet
 	// (for a listener, the connections in its accept queue).
 	RxQueue int
+	// Traffic is what a TCP connection has carried, where the kernel said
+	// (sock_diag); Read leaves it zero.
+	Traffic Traffic
 }
+
+// Traffic counts the bytes a TCP connection has carried, from the kernel's
+// tcp_info. The zero value means unknown.
+type Traffic struct {
+	Known    bool   // the kernel reported it
+	Received uint64 // bytes received (tcpi_bytes_received)
+	Sent     uint64 // bytes sent, retransmissions included (tcpi_bytes_sent, Linux 4.19)
+}
+
+// Unanswered reports whether the connection has received bytes and sent
+// none: a request read and not yet answered, on a connection that serves
+// one request (or has served none before it). Unknown traffic is never
+// unanswered.
+func (t Traffic) Unanswered() bool { return t.Known && t.Received > 0 && t.Sent == 0 }
 
 // Read parses Dir/network and, where the kernel has IPv6, Dir/network6,
 // and returns the sockets whose local port is port. network is "tcp" or

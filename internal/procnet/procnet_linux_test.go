@@ -88,6 +88,15 @@ func TestQueryAgreesWithRead(t *testing.T) {
 		if err != nil {
 			t.Fatalf("sock_diag refused on Linux: %v", err)
 		}
+		for i, e := range got {
+			if e.State == StateEstablished && !e.Traffic.Known {
+				t.Errorf("no tcp_info for the queued connection %+v", e)
+			}
+			if e.RxQueue == 5 && !e.Traffic.Unanswered() {
+				t.Errorf("the connection that received 5 bytes and sent none: traffic %+v, want unanswered", e.Traffic)
+			}
+			got[i].Traffic = Traffic{} // /proc does not say
+		}
 		all, err := Read("tcp", port)
 		if err != nil {
 			t.Fatal(err)

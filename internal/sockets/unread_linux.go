@@ -8,10 +8,15 @@ import (
 )
 
 // unreadConns counts the established TCP connections on ports that the
-// processes pids hold and whose received bytes they have not read yet: a
-// request accepted but not read. net/http closes such a connection
-// unanswered if it reads the request after Shutdown began
-// (golang/go#65802), so the stop signal waits for them.
+// processes pids hold whose request is not answered yet: received bytes
+// not read (a request accepted but not read), or bytes received and none
+// sent (a request read and in its handler, on a connection that serves one
+// request). net/http closes the first kind unanswered if it reads the
+// request after Shutdown began (golang/go#65802), and an app with no
+// SIGTERM handler (gin's r.Run, http.ListenAndServe) dies with the second
+// kind in hand; the stop signal waits for both. A keep-alive connection
+// busy with a later request is not seen, but a client retries an
+// idempotent request that fails on a reused connection.
 func unreadConns(pids []int, ports []uint16) (int, error) {
 	held := procnet.Inodes(pids)
 	if len(held) == 0 {
@@ -24,7 +29,7 @@ func unreadConns(pids []int, ports []uint16) (int, error) {
 			return 0, err
 		}
 		for _, e := range es {
-			if e.State == procnet.StateEstablished && e.RxQueue > 0 && held[e.Inode] {
+			if e.State == procnet.StateEstablished && (e.RxQueue > 0 || e.Traffic.Unanswered()) && held[e.Inode] {
 				n++
 			}
 		}
