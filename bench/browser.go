@@ -139,7 +139,7 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 		p.stop(t.sig, 15*time.Second)
 		killStrays(dir)
 	}()
-	if _, _, _, err := p.waitLine(ctx, 0, t.appRe, 90*time.Second); err != nil {
+	if _, _, _, err := p.waitLine(ctx, 0, t.appRe, e.wait(90*time.Second)); err != nil {
 		return r, err
 	}
 	tab, closeTab := b.Tab(first)
@@ -148,7 +148,7 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 		return r, fmt.Errorf("open %s: %w", t.url, err)
 	}
 	shown := func(v string) string { return `document.getElementById("version").textContent === "version=` + v + `"` }
-	if _, err := headless.Wait(tab, "first page", shown("v0"), 60*time.Second); err != nil {
+	if _, err := headless.Wait(tab, "first page", shown("v0"), e.wait(60*time.Second)); err != nil {
 		return r, err
 	}
 	loads := 1
@@ -162,13 +162,13 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 		if err := setVersion(dir, v); err != nil {
 			return r, err
 		}
-		if _, err := headless.Wait(tab, "edit "+v, shown(v), missWait); err != nil {
+		if _, err := headless.Wait(tab, "edit "+v, shown(v), e.wait(missWait)); err != nil {
 			r.missed++
 			e.opts.Log.Warn("browser: edit missed; reloading by hand", "tool", t.label, "version", v)
 			if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
 				return r, err
 			}
-			if _, err := headless.Wait(tab, "edit "+v+" after a manual reload", shown(v), missWait); err != nil {
+			if _, err := headless.Wait(tab, "edit "+v+" after a manual reload", shown(v), e.wait(missWait)); err != nil {
 				return r, fmt.Errorf("%w:%s", err, p.tail(20))
 			}
 		}

@@ -33,6 +33,16 @@ type env struct {
 	seq       int // numbers the modules newModule writes
 }
 
+// wait is how long to wait for something that spans a build: d, or 5×d in
+// a quick run, which runs inside the test suite, where other tests' load
+// has made a niced build take 50s on 2 cores.
+func (e *env) wait(d time.Duration) time.Duration {
+	if e.opts.Quick {
+		return 5 * d
+	}
+	return d
+}
+
 func newEnv(ctx context.Context, o options) (*env, error) {
 	tmp, err := os.MkdirTemp("", "reloader-bench-")
 	if err != nil {

@@ -130,12 +130,12 @@ func runStorm(ctx context.Context, e *env, label string, argv func(string) []str
 		killStrays(dir)
 	}()
 	url := "http://" + addr + "/"
-	if err := waitServed(ctx, url, "v0", 90*time.Second); err != nil {
+	if err := waitServed(ctx, url, "v0", e.wait(90*time.Second)); err != nil {
 		return r, fmt.Errorf("%w:%s", err, p.tail(20))
 	}
 	if reBuild == reBuilding {
 		// reloader: the storm must come once it knows the package set.
-		if _, _, _, err := p.waitLine(ctx, 0, reDeps, 60*time.Second); err != nil {
+		if _, _, _, err := p.waitLine(ctx, 0, reDeps, e.wait(60*time.Second)); err != nil {
 			return r, err
 		}
 	}
@@ -174,7 +174,7 @@ func runStorm(ctx context.Context, e *env, label string, argv func(string) []str
 	if err := setVersion(dir, "v1"); err != nil {
 		return r, err
 	}
-	if err := waitServed(ctx, url, "v1", 90*time.Second); err != nil {
+	if err := waitServed(ctx, url, "v1", e.wait(90*time.Second)); err != nil {
 		if ctx.Err() != nil {
 			return r, err
 		}

@@ -236,6 +236,24 @@ func TestBusyInitIsNotReadyByDelay(t *testing.T) {
 	}
 }
 
+// The same with an app that links a READY=1 sender and never sends it:
+// the wait for READY=1 ("delay:silent-sender") does not take it while its
+// init keeps it busy either; its first accept does.
+func TestBusyInitIsNotReadyBySilentSenderWait(t *testing.T) {
+	t.Parallel()
+	const wait, spin = 200 * time.Millisecond, 1500 * time.Millisecond
+	h, _ := onDemandHarness(t, 1, func(c *Config) {
+		c.ReadyDelay = 0
+		c.noAcceptWait = wait
+		c.Command = []string{os.Args[0]} // the test binary links listenfd's sender
+		c.Env = append(c.Env, onDemandSpinEnv+"="+spin.String())
+	})
+	ev := waitFor[ChildReady](t, h, nil)
+	if ev.Via != "accept" || ev.ReadyTime < spin {
+		t.Errorf("ready via %q after %v; want accept, after its %v busy init (the wait for READY=1 was %v)", ev.Via, ev.ReadyTime, spin, wait)
+	}
+}
+
 // In auto mode an app given a socket on demand is ready at its first
 // accept, however long its init takes after it asked: the ready delay no
 // longer decides.

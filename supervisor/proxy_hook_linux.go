@@ -16,10 +16,12 @@ import (
 // always binds; when that port is one the proxy serves publicly, the app
 // is given a socket bound to its generation's private loopback address
 // (backend) instead, so it serves behind the proxy unchanged, without
-// reading $PORT. Any other address is refused: the app binds it itself.
-// The returned fd is a dup for the caller to send and close.
+// reading $PORT. An app that reads $PORT asks for backend itself and is
+// given the same socket, so its first accept tells reloader it is ready.
+// Any other address is refused: the app binds it itself. The returned fd
+// is a dup for the caller to send and close.
 func (ps proxyServer) backendSocket(ctx context.Context, backend string, r sockets.Request) (int, error) {
-	if backend == "" || !ps.servesPort(r.Addr.Port()) {
+	if backend == "" || !ps.servesPort(r.Addr.Port()) && !samePort(backend, r.Addr.Port()) {
 		return -1, fmt.Errorf("supervisor: port %d is not one the proxy serves; the app binds it itself", r.Addr.Port())
 	}
 	lc := net.ListenConfig{}
@@ -46,9 +48,15 @@ func (ps proxyServer) backendSocket(ctx context.Context, backend string, r socke
 // servesPort reports whether the proxy listens publicly on port.
 func (ps proxyServer) servesPort(port uint16) bool {
 	for _, a := range ps.g.Addrs() {
-		if _, p, err := net.SplitHostPort(a.Addr); err == nil && p == strconv.Itoa(int(port)) {
+		if samePort(a.Addr, port) {
 			return true
 		}
 	}
 	return false
+}
+
+// samePort reports whether addr ("host:port") has port port.
+func samePort(addr string, port uint16) bool {
+	_, p, err := net.SplitHostPort(addr)
+	return err == nil && p == strconv.Itoa(int(port))
 }

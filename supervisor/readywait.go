@@ -20,7 +20,9 @@ const (
 	busyCap  = 4 * autoSenderWait
 )
 
-// noAcceptWait is how long an instrumented child is given to accept.
+// noAcceptWait is how long an instrumented child is given to accept, and
+// a child that links a READY=1 sender to send it, before a delay decides
+// (autoSenderWait; Config.noAcceptWait in tests).
 func (s *Supervisor) noAcceptWait() time.Duration {
 	if s.cfg.noAcceptWait > 0 {
 		return s.cfg.noAcceptWait
@@ -75,7 +77,7 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		// The app links a READY=1 sender: give a slow start time to finish
 		// before traffic moves, but never fail a swap over a missing READY.
 		// (An instrumented one may still be taken at its first accept.)
-		wait, via = max(wait, autoSenderWait), "delay:silent-sender"
+		wait, via = max(wait, s.noAcceptWait()), "delay:silent-sender"
 	} else if s.cfg.Ready == ReadyAuto && c.listen != nil {
 		// Reloader's hook file reports the app's first accept on a socket
 		// it asks for (or /proc shows it using a socket it inherited, -l):
@@ -124,7 +126,10 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child) (string, error) {
 		case rule := <-listening:
 			return rule, nil
 		case <-assume:
-			if via == "delay:no-accept" && s.stillStarting(c, &idle) {
+			// An instrumented child still busy in its init is not taken
+			// by a delay, whether it waits for an accept or for READY=1.
+			waitsForApp := via == "delay:no-accept" || via == "delay:silent-sender" && c.listen != nil
+			if waitsForApp && s.stillStarting(c, &idle) {
 				t := time.NewTimer(busyPoll)
 				defer t.Stop()
 				assume = t.C

@@ -49,6 +49,17 @@ func TestProxySwapsOnEdit(t *testing.T) {
 	if res.Failed() != 0 {
 		t.Errorf("failed requests through the proxy: %v", res)
 	}
+	// The instrumented app asks for the private address it read from
+	// $PORT and is given it: no warning, and each new child ready at its
+	// first accept.
+	for _, a := range s.r.events(0, "child_ready")[1:] {
+		if a["via"] != "accept" {
+			t.Errorf("child %s ready via %q, want accept", a["pid"], a["via"])
+		}
+	}
+	if out := s.r.output(); strings.Contains(out, "cannot hand over") {
+		t.Errorf("the $PORT address was not handed over:\n%s", out)
+	}
 	s.shutdown()
 }
 

@@ -66,6 +66,19 @@ func repoRoot(t testing.TB) string {
 	return dir
 }
 
+// writeWhole replaces path with content in one step, as editors that save
+// through a temporary file do: a watcher never sees it half-written, which
+// on a loaded machine a truncate-then-write can be for longer than a
+// debounce.
+func writeWhole(t testing.TB, path, content string) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), filepath.Base(path))
+	write(t, tmp, content)
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -102,7 +102,9 @@ run = "if [ -e notes.txt ]; then echo broken rule output; exit 3; fi"
 
 // TestIdenticalRewriteStartsNoBuild rewrites main.go with its own bytes,
 // with file notifications and with polling: no build. A new file written
-// after it is the change of the only build that follows.
+// after it is the change of the only build that follows. Both are written
+// whole (writeWhole); a poller that sees a file half-written is tested in
+// the watcher package.
 func TestIdenticalRewriteStartsNoBuild(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"notify", "poll"} {
@@ -119,9 +121,9 @@ func TestIdenticalRewriteStartsNoBuild(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, main, string(b))
+			writeWhole(t, main, string(b))
 			other := filepath.Join(s.dir, "other.go")
-			write(t, other, "package main\n")
+			writeWhole(t, other, "package main\n")
 			a := s.waitEvent("building")
 			if a["change"] != other {
 				t.Errorf("first build after the rewrite: change %q, want %s", a["change"], other)

@@ -25,7 +25,7 @@ import (
 // Options shape the load.
 type Options struct {
 	Clients  int           // concurrent clients (default 4)
-	Interval time.Duration // each client's pace: one request per Interval (default 2ms)
+	Interval time.Duration // each client's pace: one request per Interval, the clients spread evenly over it (default 2ms)
 	Timeout  time.Duration // per request (default 10s)
 	Max      int           // requests per client before it stops (default 200,000)
 	// FreshConns makes every client open a new connection per request (no
@@ -80,14 +80,18 @@ func Start(url string, o Options) *Load {
 		last:    map[string]time.Time{},
 		arrived: make(chan struct{}, 1),
 	}
+	start := time.Now()
 	for i := range o.Clients {
 		tr := &http.Transport{DisableKeepAlives: o.FreshConns || i%2 == 0, MaxIdleConnsPerHost: 1}
+		// Client i starts i/Clients of an interval late, so answers arrive
+		// evenly (about every Interval/Clients) and a gap between answers
+		// measures the server, not clients that all wait at once.
+		next := start.Add(time.Duration(i) * o.Interval / time.Duration(o.Clients)).Add(-o.Interval)
 		client := &http.Client{Transport: tr, Timeout: o.Timeout}
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
 			defer tr.CloseIdleConnections()
-			next := time.Now()
 			for range o.Max {
 				next = next.Add(o.Interval)
 				if now := time.Now(); next.Before(now) {
