@@ -118,8 +118,10 @@ func (s *Supervisor) startChild(ctx context.Context, gen int, b built) (*child, 
 	if ns != nil {
 		own = append(own, "NOTIFY_SOCKET="+ns.Env())
 	}
+	// The exec shim sets LISTEN_PID; an instrumented app (given the hook
+	// socket) sets it itself and starts without the shim's own start.
 	var shim *proc.Shim
-	if proc.InheritFDs {
+	if proc.InheritFDs && ls == nil {
 		shim = s.shim
 	}
 	env := mergeEnv(appEnv(os.Environ(), fileEnv, s.cfg.Env), own)

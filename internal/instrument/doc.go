@@ -25,7 +25,10 @@
 //     "ready ADDR" (no reply).
 //
 // RELOADER_HOOK_SOCKET is read once, before the app's own package-level
-// variables and init functions, and removed from the environment. Without
+// variables and init functions, and removed from the environment. When it
+// is set, LISTEN_FDS is set and LISTEN_PID is not, the file sets LISTEN_PID
+// to the app's pid: reloader starts an instrumented app without its exec
+// shim (a second Go program's start, about 30 ms). Without
 // it the hooks cost a setsockopt per TCP socket and nothing else.
 //
 // The file is written into reloader's private build directory (Write);

@@ -34,7 +34,7 @@ import (
 func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		env, _ := exec.Command("env").Output()
-		fmt.Fprintf(w, "pid=%d getenv=%q child=%v\n", os.Getpid(), os.Getenv("RELOADER_HOOK_SOCKET"), strings.Contains(string(env), "RELOADER_HOOK_SOCKET"))
+		fmt.Fprintf(w, "pid=%d getenv=%q child=%v listen_pid=%s\n", os.Getpid(), os.Getenv("RELOADER_HOOK_SOCKET"), strings.Contains(string(env), "RELOADER_HOOK_SOCKET"), os.Getenv("LISTEN_PID"))
 	})
 	http.HandleFunc("/dial", func(w http.ResponseWriter, r *http.Request) {
 		c, err := net.Dial("tcp", r.URL.Query().Get("addr"))
@@ -306,12 +306,14 @@ func TestHookOnRealApp(t *testing.T) {
 		addr := addrOf(t, fd)
 		syscall.Close(fd) // the port is free for the app
 		r := serveListen(t, "no x", -1)
-		cmd := startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path)
+		// Started as reloader starts it, without the exec shim: the app
+		// sets LISTEN_PID to its own pid itself.
+		cmd := startApp(t, app.hooked, addr, "RELOADER_HOOK_SOCKET="+r.path, "LISTEN_FDS=1")
 		if req := r.next(t, "listen"); req != "listen tcp4 "+addr {
 			t.Fatalf("request %q, want %q", req, "listen tcp4 "+addr)
 		}
 		body := getBody(t, "http://"+addr+"/")
-		if want := fmt.Sprintf(`pid=%d getenv="" child=false`, cmd.Process.Pid); !strings.Contains(body, want) {
+		if want := fmt.Sprintf(`pid=%d getenv="" child=false listen_pid=%d`, cmd.Process.Pid, cmd.Process.Pid); !strings.Contains(body, want) {
 			t.Errorf("app answered %q, want %q", body, want)
 		}
 		// The app listens on its own socket, without SO_REUSEPORT: a
