@@ -166,7 +166,7 @@ func runBrowser(ctx context.Context, e *env, b *headless.Browser, first bool, t 
 			r.missed++
 			e.opts.Log.Warn("browser: edit missed; reloading by hand", "tool", t.label, "version", v)
 			if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
-				return r, err
+				return r, fmt.Errorf("reloading by hand after %s: %w:%s", v, err, p.tail(20))
 			}
 			if _, err := headless.Wait(tab, "edit "+v+" after a manual reload", shown(v), e.wait(missWait)); err != nil {
 				return r, fmt.Errorf("%w:%s", err, p.tail(20))
