@@ -12,17 +12,24 @@ import (
 	"github.com/reloader-dev/reloader/internal/loadgen"
 )
 
-// startLoad runs 4 clients against url, each sending a request every 2ms:
-// half open a new connection per request, half keep one alive.
+// testPace is each test client's pace: 4 clients spread over it send
+// 800 requests/s, enough that every swap window meets dozens of fresh and
+// reused connections, and light enough that the suite's parallel load tests
+// leave the niced builds they wait for some CPU (at 2ms, builds of a few
+// seconds took over a minute on 2 cores).
+const testPace = 5 * time.Millisecond
+
+// startLoad runs 4 clients against url, each sending a request every
+// testPace: half open a new connection per request, half keep one alive.
 func startLoad(url string) *loadgen.Load {
-	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: 2 * time.Millisecond, Timeout: 10 * time.Second})
+	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: testPace, Timeout: 10 * time.Second})
 }
 
 // startFreshLoad runs 4 clients against url that each open a new connection
 // for every request, so each request after an event meets the sockets as
 // they are then. A request that hangs fails after 5s.
 func startFreshLoad(url string) *loadgen.Load {
-	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: 2 * time.Millisecond, Timeout: 5 * time.Second, FreshConns: true})
+	return loadgen.Start(url, loadgen.Options{Clients: 4, Interval: testPace, Timeout: 5 * time.Second, FreshConns: true})
 }
 
 // waitOK waits until n more requests of the load succeed, and, unless pid
