@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // proxyHost is the URL host of every proxied request; each backend's
@@ -40,7 +39,7 @@ func newBackend(addr string) *backend {
 			return b.dial(ctx)
 		},
 		MaxIdleConnsPerHost: maxIdle,
-		IdleConnTimeout:     30 * time.Second,
+		IdleConnTimeout:     idleTimeout,
 		// Bodies pass through as the app encoded them.
 		DisableCompression: true,
 	}

@@ -23,8 +23,12 @@ import (
 // response's latency. Requests with a body, and upgrades, still go through
 // the backend's http.Transport.
 
-// maxIdle is how many idle connections to its app a backend keeps.
-const maxIdle = 64
+// maxIdle is how many idle connections to its app a backend keeps, for at
+// most idleTimeout each.
+const (
+	maxIdle     = 64
+	idleTimeout = 30 * time.Second
+)
 
 // max1xx is how many informational answers one request may get before the
 // final one, as http.Transport allows.
@@ -32,9 +36,10 @@ const max1xx = 5
 
 // backendConn is one connection to an app, with its buffers.
 type backendConn struct {
-	c  *countedConn
-	br *bufio.Reader
-	bw *bufio.Writer
+	c     *countedConn
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	since time.Time // put in the pool then
 }
 
 // plain reports whether r goes through the proxy's own client.
@@ -45,11 +50,14 @@ func plain(r *http.Request) bool {
 // conn returns an idle connection to the app (reused) or a new one.
 func (b *backend) conn(ctx context.Context) (bc *backendConn, reused bool, err error) {
 	b.mu.Lock()
-	if n := len(b.idle); n > 0 {
+	for n := len(b.idle); n > 0; n-- {
 		bc = b.idle[n-1]
 		b.idle = b.idle[:n-1]
-		b.mu.Unlock()
-		return bc, true, nil
+		if time.Since(bc.since) < idleTimeout {
+			b.mu.Unlock()
+			return bc, true, nil
+		}
+		bc.c.Close() // the app may close it as we send
 	}
 	b.mu.Unlock()
 	c, err := b.dial(ctx)
@@ -64,6 +72,7 @@ func (b *backend) conn(ctx context.Context) (bc *backendConn, reused bool, err e
 func (b *backend) put(bc *backendConn) {
 	b.mu.Lock()
 	if !b.closed && len(b.idle) < maxIdle {
+		bc.since = time.Now()
 		b.idle = append(b.idle, bc)
 		bc = nil
 	}
@@ -76,7 +85,8 @@ func (b *backend) put(bc *backendConn) {
 // plainRoundTrip sends r, which plain accepts, to the app. sent reports
 // whether any byte of it may have reached the app. A reused connection
 // the app closed while it was idle is retried on another, as
-// http.Transport does: nothing of the answer was read.
+// http.Transport does: nothing of the answer was read, and nothing of the
+// request written or it can be sent again.
 func (b *backend) plainRoundTrip(r *http.Request) (resp *http.Response, sent bool, err error) {
 	ctx := r.Context()
 	for {
@@ -90,8 +100,9 @@ func (b *backend) plainRoundTrip(r *http.Request) (resp *http.Response, sent boo
 			return resp, true, nil
 		}
 		bc.c.Close()
-		if !reused || read || ctx.Err() != nil {
-			return nil, bc.c.written.Load() != start, err
+		sent := bc.c.written.Load() != start
+		if !reused || read || ctx.Err() != nil || sent && !replayable(r) {
+			return nil, sent, err
 		}
 	}
 }

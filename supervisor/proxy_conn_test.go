@@ -247,3 +247,55 @@ func TestProxyForwards1xx(t *testing.T) {
 		t.Errorf("1xx %q, body %q, trailer %q; want one 103 with its Link, the body and X-Sum: 42", hints, b, resp.Trailer.Get("X-Sum"))
 	}
 }
+
+// A request the app read and dropped on a kept-alive connection is sent
+// again only if it can be replayed: a DELETE, once, answered 502 (no swap
+// under way), as http.Transport would.
+func TestProxyNoReplayOfDroppedDelete(t *testing.T) {
+	t.Parallel()
+	var deletes atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() { // answers GETs, reads a DELETE and closes without an answer
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.Method == "DELETE" {
+						deletes.Add(1)
+						return
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+				}
+			}()
+		}
+	}()
+	p := newProxy(5*time.Second, slog.New(slog.DiscardHandler))
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.serve([]net.Listener{pl})
+	p.switchTo(p.add(ln.Addr().String()))
+	t.Cleanup(func() { p.shutdown(context.Background()) })
+	url := "http://" + pl.Addr().String() + "/"
+	if code := send(t, "GET", url); code != http.StatusOK {
+		t.Fatalf("GET: status %d, want 200", code)
+	}
+	// The DELETE goes on the GET's pooled connection.
+	if code := send(t, "DELETE", url); code != http.StatusBadGateway || deletes.Load() != 1 {
+		t.Errorf("DELETE the app dropped: status %d after %d tries, want 502 after 1", code, deletes.Load())
+	}
+}
