@@ -42,8 +42,15 @@ func newProxy(hold time.Duration, log *slog.Logger) *proxy {
 			r.Out.Host = r.In.Host
 			r.SetXForwarded()
 		},
-		Transport:     retryTransport{p},
-		FlushInterval: -1, // stream every write at once
+		Transport: retryTransport{p},
+		// An answer with a Content-Length is flushed before each read
+		// that waits for the app (connBody, flushingBody): one that
+		// arrives whole goes out in one write, header and body. Without a
+		// Content-Length, or an event stream, every write is flushed at
+		// once.
+		FlushInterval: 0,
+		BufferPool:    &copyBuffers{},
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			p.log.Warn("proxy: no answer from the app", "path", r.URL.Path, "err", err)
 			if p.htmlErrors && strings.Contains(r.Header.Get("Accept"), "text/html") {
@@ -55,7 +62,11 @@ func newProxy(hold time.Duration, log *slog.Logger) *proxy {
 			w.WriteHeader(http.StatusBadGateway)
 		},
 	}
-	p.srv = &http.Server{Handler: rp, ReadHeaderTimeout: time.Minute}
+	// The answer's body flushes the client's writer (flusher).
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), writerKey{}, w)))
+	})
+	p.srv = &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
 	return p
 }
 
@@ -220,5 +231,18 @@ func probe(ctx context.Context, addr string, done <-chan struct{}) error {
 // reload.
 const errorPage = `<!doctype html><html><head><title>502: no app answers</title></head>` +
 	`<body><p>reloader: no app answers yet; this page reloads when one does.</p></body></html>`
+
+// copyBuffers lends the proxy's body copies their 32 KiB buffers: one
+// allocated per request was most of the proxy's garbage.
+type copyBuffers struct{ pool sync.Pool }
+
+func (c *copyBuffers) Get() []byte {
+	if b, ok := c.pool.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, 32<<10)
+}
+
+func (c *copyBuffers) Put(b []byte) { c.pool.Put(&b) }
 
 func isUpgrade(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // proxyHost is the URL host of every proxied request; each backend's
@@ -21,7 +20,11 @@ const proxyHost = "reloader-backend"
 // connection from its pool again.
 type backend struct {
 	addr string
-	tr   *http.Transport
+	tr   *http.Transport // requests with a body, and upgrades
+
+	mu     sync.Mutex
+	idle   []*backendConn // the proxy's own client's (proxy_conn.go)
+	closed bool           // idle connections are closed, not kept
 	// Guarded by the proxy's mu: requests sent here and not yet answered
 	// (their app may not have read them), and a channel closed when that
 	// count drops to 0, while retire waits for it.
@@ -30,23 +33,31 @@ type backend struct {
 }
 
 func newBackend(addr string) *backend {
-	var d net.Dialer
-	return &backend{addr: addr, tr: &http.Transport{
+	b := &backend{addr: addr}
+	b.tr = &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			c, err := d.DialContext(ctx, "tcp", addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countedConn{Conn: c}, nil
+			return b.dial(ctx)
 		},
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     30 * time.Second,
-	}}
+		MaxIdleConnsPerHost: maxIdle,
+		IdleConnTimeout:     idleTimeout,
+		// Bodies pass through as the app encoded them.
+		DisableCompression: true,
+	}
+	return b
 }
 
 // close drops the backend's idle connections; one in use is closed when
 // its request ends, since nothing takes it from the pool again.
-func (b *backend) close() { b.tr.CloseIdleConnections() }
+func (b *backend) close() {
+	b.tr.CloseIdleConnections()
+	b.mu.Lock()
+	idle := b.idle
+	b.idle, b.closed = nil, true
+	b.mu.Unlock()
+	for _, bc := range idle {
+		bc.c.Close()
+	}
+}
 
 // countedConn counts the bytes written to a backend, so that a failed
 // request can tell whether the app may have seen any of it.

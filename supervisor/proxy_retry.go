@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -100,6 +101,9 @@ func (t retryTransport) sleep(ctx context.Context, changed <-chan struct{}, d ti
 // have reached the app: false when no connection was made, or none of the
 // request was written on the one used.
 func (b *backend) roundTrip(r *http.Request) (resp *http.Response, sent bool, err error) {
+	if plain(r) {
+		return b.plainRoundTrip(r)
+	}
 	var (
 		mu    sync.Mutex
 		conn  *countedConn
@@ -114,6 +118,9 @@ func (b *backend) roundTrip(r *http.Request) (resp *http.Response, sent bool, er
 	}}
 	resp, err = b.tr.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
 	if err == nil {
+		if resp.StatusCode != http.StatusSwitchingProtocols {
+			resp.Body = &flushingBody{rc: resp.Body, flush: flusher(r.Context())}
+		}
 		return resp, true, nil
 	}
 	// The transport has waited for its writer when it returns an error.
@@ -121,3 +128,21 @@ func (b *backend) roundTrip(r *http.Request) (resp *http.Response, sent bool, er
 	defer mu.Unlock()
 	return nil, conn != nil && conn.written.Load() != start, err
 }
+
+// flushingBody is the body of an answer from the backend's http.Transport:
+// before each read, what was written to the client is flushed, so the
+// client gets every piece the app sends before the proxy waits for the
+// next.
+type flushingBody struct {
+	rc    io.ReadCloser
+	flush func() // nil for none
+}
+
+func (fb *flushingBody) Read(p []byte) (int, error) {
+	if fb.flush != nil {
+		fb.flush()
+	}
+	return fb.rc.Read(p)
+}
+
+func (fb *flushingBody) Close() error { return fb.rc.Close() }
