@@ -44,8 +44,9 @@ type crashData struct {
 }
 
 // publish maps a supervisor event to what browsers are told; emit calls
-// it, one event at a time. Swapped comes after the promotion, so the
-// reload it causes reaches the new generation.
+// it, one event at a time. ChildStarted makes pages reload at once, their
+// requests held by the hub until that generation serves (Swapped, which
+// comes after the promotion) or will not (StartFailed, Crashed).
 func (l *liveReload) publish(ev Event) {
 	h := l.srv.Hub
 	switch e := ev.(type) {
@@ -57,11 +58,15 @@ func (l *liveReload) publish(ev Event) {
 			out = e.Err.Error()
 		}
 		h.Send(livereload.EvBuildFailed, map[string]any{"gen": e.Gen, "parts": livereload.Locate(out, l.dir, l.editor)}, true)
+	case ChildStarted:
+		h.Starting(e.Gen)
 	case Swapped:
 		h.Swapped(e.Gen)
 	case Crashed:
+		h.GiveUp(0)
 		h.Send(livereload.EvCrashed, crashData{Status: e.Status, Parts: livereload.Locate(string(e.Output), l.dir, l.editor)}, true)
 	case StartFailed:
+		h.GiveUp(e.Gen)
 		status := ""
 		if e.Err != nil {
 			status = e.Err.Error()

@@ -112,9 +112,15 @@ func TestLiveReloadFollowsAnEdit(t *testing.T) {
 		// (a later generation).
 		ev = nextEvent(t, evs, 2*time.Minute)
 	}
+	// The new generation started: pages reload at once and wait for it.
+	if ev.name != "starting" {
+		t.Fatalf("after the build: %+v, want starting", ev)
+	}
+	waitFor := ev.data
+	ev = nextEvent(t, evs, 2*time.Minute)
 	run, _, _ := strings.Cut(m[1], ".")
-	if ev.name != "swapped" || ev.id == m[1] || !strings.HasPrefix(ev.id, run+".") {
-		t.Fatalf("then %+v, want swapped with id %s.N, a later generation than %s", ev, run, m[1])
+	if ev.name != "swapped" || ev.id == m[1] || !strings.HasPrefix(ev.id, run+".") || waitFor != `{"wait":"`+ev.id+`"}` {
+		t.Fatalf("then %+v, want swapped with id %s.N, a later generation than %s, the one starting said (%s)", ev, run, m[1], waitFor)
 	}
 	if p := page(t, s.url); !strings.Contains(p, "version=v2") || !strings.Contains(p, `data-gen="`+ev.id+`"`) {
 		t.Fatalf("page right after swapped: %s, want v2 from generation %s", p, ev.id)

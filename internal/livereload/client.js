@@ -112,6 +112,13 @@
       drop("__reloader_badge");
       overlay("crashed", "The app exited (" + (d.status || "crashed") + ")", d.parts);
     });
+    // A new generation started: reload now, so the unload and the request
+    // overlap its start; the proxy holds the request until it serves.
+    on(es, "starting", function (d) {
+      if (reloading || !d.wait) return;
+      document.cookie = "__reloader_wait=" + d.wait + "; path=/; max-age=60; samesite=strict";
+      reload();
+    });
     on(es, "swapped", function () { drop("__reloader_badge"); reload(); });
     on(es, "reload", function () { reload(); });
     on(es, "css", function (d) { refreshCSS(d.paths); });

@@ -1,6 +1,7 @@
 package livereload
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -21,7 +22,14 @@ const (
 	EvCrashed     = "crashed"      // the overlay with the app's last lines
 	EvCSS         = "css"          // swap stylesheets in place
 	EvReload      = "reload"       // reload, same generation
+	EvStarting    = "starting"     // a new generation started: reload now, held until it serves
 )
+
+// WaitCookie is the cookie the script sets before it reloads on a starting
+// event: its value is the id of the generation the page waits for. The
+// page request that carries it is held until that generation serves
+// (Hub.Wait); the cookie is then removed, and never reaches the app.
+const WaitCookie = "__reloader_wait"
 
 // subBuffer is how many events a slow browser may lag behind before it is
 // dropped; it reconnects with its Last-Event-ID and reloads if it missed a
@@ -44,11 +52,14 @@ type Hub struct {
 	run       string
 	heartbeat time.Duration
 
-	mu     sync.Mutex
-	gen    int
-	sticky *Event // the building/build-failed/crashed state since the last swap; nil if none
-	subs   map[chan Event]struct{}
-	closed bool
+	mu      sync.Mutex
+	gen     int
+	sticky  *Event // the building/build-failed/crashed state since the last swap; nil if none
+	subs    map[chan Event]struct{}
+	closed  bool
+	changed chan struct{} // closed and replaced when gen, gaveUp or closed changes
+	started int           // the newest generation Starting announced
+	gaveUp  int           // generations up to this one will not serve (GiveUp)
 }
 
 // NewHub returns a hub at generation 0. heartbeat is the interval of the
@@ -59,7 +70,7 @@ func NewHub(heartbeat time.Duration) *Hub {
 	if heartbeat <= 0 {
 		heartbeat = 15 * time.Second
 	}
-	return &Hub{run: hex.EncodeToString(b[:]), heartbeat: heartbeat, subs: map[chan Event]struct{}{}}
+	return &Hub{run: hex.EncodeToString(b[:]), heartbeat: heartbeat, subs: map[chan Event]struct{}{}, changed: make(chan struct{})}
 }
 
 // ID returns the id of the serving generation, "<run>.<gen>".
@@ -79,6 +90,65 @@ func (h *Hub) Swapped(gen int) {
 	h.gen = gen
 	h.sticky = nil
 	h.sendLocked(Event{Name: EvSwapped, Data: map[string]int{"gen": gen}}, false)
+	h.changedLocked()
+}
+
+// Starting tells every browser that generation gen has started and will
+// serve once ready. The script reloads at once with WaitCookie set to
+// gen's id, so the browser's unload and request overlap the app's start,
+// and Wait holds the request until gen serves.
+func (h *Hub) Starting(gen int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.started = max(h.started, gen)
+	h.sendLocked(Event{Name: EvStarting, Data: map[string]string{"wait": h.run + "." + strconv.Itoa(gen)}}, false)
+}
+
+// GiveUp says that generation gen, and any before it, will not serve (its
+// start failed); gen 0 means every generation started so far (the app
+// crashed). The page requests Wait holds for them, and those that come
+// later, are answered by the serving generation at once.
+func (h *Hub) GiveUp(gen int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if gen <= 0 {
+		gen = h.started
+	}
+	h.gaveUp = max(h.gaveUp, gen)
+	h.changedLocked()
+}
+
+func (h *Hub) changedLocked() {
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// Wait returns once the generation id names ("<run>.<gen>", a WaitCookie)
+// serves or is given up, the hub is closed, ctx is done or max has
+// passed. An id of another run (an earlier reloader) or one that does not
+// parse returns at once.
+func (h *Hub) Wait(ctx context.Context, id string, max time.Duration) {
+	run, g, ok := strings.Cut(id, ".")
+	gen, err := strconv.Atoi(g)
+	if !ok || err != nil || run != h.run {
+		return
+	}
+	t := time.NewTimer(max)
+	defer t.Stop()
+	h.mu.Lock()
+	for h.gen < gen && h.gaveUp < gen && !h.closed {
+		ch := h.changed
+		h.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		}
+		h.mu.Lock()
+	}
+	h.mu.Unlock()
 }
 
 // Send sends an event to every browser. A sticky event (building,
@@ -148,6 +218,7 @@ func (h *Hub) Close() {
 		delete(h.subs, c)
 		close(c)
 	}
+	h.changedLocked()
 }
 
 // Subscribers returns the number of connected browsers.

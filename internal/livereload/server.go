@@ -77,6 +77,13 @@ func (s *Server) Handler(app http.Handler) http.Handler {
 	pages := s.inj.wrap(app)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, Prefix) {
+			if c, err := r.Cookie(WaitCookie); err == nil {
+				// A page reloading on a starting event: held until
+				// the new generation serves, then answered by it.
+				s.Hub.Wait(r.Context(), c.Value, waitMax)
+				dropCookie(r, WaitCookie)
+				w.Header().Add("Set-Cookie", WaitCookie+"=; Path=/; Max-Age=0; SameSite=Strict")
+			}
 			pages.ServeHTTP(w, r)
 			return
 		}
@@ -127,4 +134,20 @@ func (s *Server) serveNotify(w http.ResponseWriter, r *http.Request) {
 	}
 	s.notify(req.Kind, req.Paths)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// waitMax bounds how long a page request is held for a starting generation
+// (Hub.Wait): a start slower than that is answered by the serving one, and
+// the page reloads again on the swapped event.
+const waitMax = 20 * time.Second
+
+// dropCookie removes the cookie name from r, so the app never sees it.
+func dropCookie(r *http.Request, name string) {
+	cs := r.Cookies()
+	r.Header.Del("Cookie")
+	for _, c := range cs {
+		if c.Name != name {
+			r.AddCookie(c)
+		}
+	}
 }
