@@ -50,7 +50,8 @@ func streamNames(t *testing.T, url string, n int, after func()) ([]string, []str
 }
 
 // Every event a browser follows is mapped from the supervisor's: compiler
-// output with its file:line turned into editor links, a crash with the
+// output with its file:line turned into editor links, a started child as
+// starting (naming the generation pages wait for), a crash with the
 // child's last lines, assets as css, and swapped with the new generation
 // as its id.
 func TestLiveReloadEventMapping(t *testing.T) {
@@ -59,15 +60,15 @@ func TestLiveReloadEventMapping(t *testing.T) {
 	l := newLiveReload(s)
 	srv := httptest.NewServer(l.handler(http.NotFoundHandler()))
 	defer srv.Close()
-	names, lines := streamNames(t, srv.URL+"/__reloader/events", 6, func() {
+	names, lines := streamNames(t, srv.URL+"/__reloader/events", 7, func() {
 		l.publish(Building{Gen: 2, Change: "main.go"})
 		l.publish(BuildFailed{Gen: 2, Err: errors.New("exit status 1"), Output: []byte("./main.go:7:2: undefined: <x>\n")})
-		l.publish(ChildStarted{Gen: 3, PID: 1}) // not a browser's concern
+		l.publish(ChildStarted{Gen: 3, PID: 1})
 		l.publish(Crashed{PID: 9, Status: "exit status 2", Output: []byte("panic: boom\n\t/src/app/h.go:12 +0x1\n")})
 		l.publish(BrowserRefresh{Paths: []string{"static/app.css"}, CSS: true, Source: "assets"})
 		l.publish(Swapped{Gen: 3})
 	})
-	if got := strings.Join(names, ","); got != "hello,building,build-failed,crashed,css,swapped" {
+	if got := strings.Join(names, ","); got != "hello,building,build-failed,starting,crashed,css,swapped" {
 		t.Errorf("events %s", got)
 	}
 	all := strings.Join(lines, "\n")
@@ -77,6 +78,7 @@ func TestLiveReloadEventMapping(t *testing.T) {
 		`{"text":"/src/app/h.go:12","href":"ed:///src/app/h.go#12:1"}`,
 		`"status":"exit status 2"`,
 		`"paths":["static/app.css"]`,
+		`.3"}`, // starting: {"wait":"<run>.3"}
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("stream lacks %s:\n%s", want, all)
