@@ -31,3 +31,32 @@ func TestSummariseWindows(t *testing.T) {
 		t.Errorf("max %v, p99 %v; want 9ms", st.max, st.p99)
 	}
 }
+
+// buildWindows pairs each build's first building line (a restarted build
+// keeps its start) with the next child_started, inside [from, to] only.
+func TestBuildWindows(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(2000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	p := &proc{}
+	for _, l := range []struct {
+		ms   int
+		text string
+	}{
+		{0, "level=INFO msg=building event=building change=start gen=1"},
+		{900, `level=INFO msg="child started" event=child_started pid=1 gen=1`},
+		{1000, "level=INFO msg=building event=building change=main.go gen=2"},
+		{1100, "level=INFO msg=building event=building change=main.go gen=3"},
+		{1900, `level=INFO msg="child started" event=child_started pid=2 gen=3`},
+		{2000, `level=INFO msg=swapped event=swapped gen=3`},
+		{3000, "level=INFO msg=building event=building change=main.go gen=4"},
+		{3800, `level=INFO msg="child started" event=child_started pid=3 gen=4`},
+	} {
+		p.lines = append(p.lines, logLine{at: at(l.ms), text: l.text})
+	}
+	got := buildWindows(p, at(950), at(5000))
+	want := [][2]time.Time{{at(1000), at(1900)}, {at(3000), at(3800)}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("windows %v, want %v", got, want)
+	}
+}
