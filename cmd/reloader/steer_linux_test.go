@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -127,6 +133,45 @@ func TestStopWaitsForRequestsInHand(t *testing.T) {
 	}
 	if res := l.Finish(); res.Failed() != 0 {
 		t.Errorf("failed requests: %v", res)
+	}
+	s.shutdown()
+}
+
+// A client that connected to the old child before a swap and writes its
+// request only after it (a slow client, or one descheduled between connect
+// and write) is answered by the old child: the stop signal also waits for
+// connections that have sent nothing yet. Without that, the old child,
+// which has no SIGTERM handler, died first and the request met EOF.
+func TestStopWaitsForAConnectedClient(t *testing.T) {
+	t.Parallel()
+	s := startBinSession(t, "stock", []string{"STOCK_NO_SHUTDOWN=1"})
+	old := s.pids[0]
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	from := s.r.mark()
+	s.r.cmd.Process.Signal(syscall.SIGHUP)
+	s.waitReady()
+	// Before the fix the old child was told to stop within about 100ms of
+	// the swap; now it waits for this connection.
+	drained := func(l string) bool {
+		return strings.Contains(l, "event=queue_drained") && strings.Contains(l, "pid="+strconv.Itoa(old))
+	}
+	if l, _, err := s.r.next(from, drained, nil, 500*time.Millisecond); err == nil {
+		t.Logf("the old child was told to stop while a client it accepted had not written: %s", l)
+	}
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatalf("write after the swap: %v", err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("request written after the swap on a connection to the old child: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(body), "pid="+strconv.Itoa(old)) {
+		t.Errorf("answer %q, want one from the old child %d", body, old)
 	}
 	s.shutdown()
 }

@@ -47,11 +47,11 @@ type Traffic struct {
 	Sent     uint64 // bytes sent, retransmissions included (tcpi_bytes_sent, Linux 4.19)
 }
 
-// Unanswered reports whether the connection has received bytes and sent
-// none: a request read and not yet answered, on a connection that serves
-// one request (or has served none before it). Unknown traffic is never
-// unanswered.
-func (t Traffic) Unanswered() bool { return t.Known && t.Received > 0 && t.Sent == 0 }
+// Unanswered reports whether the connection has sent nothing yet: a
+// request read and not yet answered, or a connection whose first request
+// has not arrived (a client that connected and has not written yet).
+// Unknown traffic is never unanswered.
+func (t Traffic) Unanswered() bool { return t.Known && t.Sent == 0 }
 
 // Read parses Dir/network and, where the kernel has IPv6, Dir/network6,
 // and returns the sockets whose local port is port. network is "tcp" or

@@ -9,12 +9,13 @@ import (
 
 // unreadConns counts the established TCP connections on ports that the
 // processes pids hold whose request is not answered yet: received bytes
-// not read (a request accepted but not read), or bytes received and none
-// sent (a request read and in its handler, on a connection that serves one
-// request). net/http closes the first kind unanswered if it reads the
-// request after Shutdown began (golang/go#65802), and an app with no
-// SIGTERM handler (gin's r.Run, http.ListenAndServe) dies with the second
-// kind in hand; the stop signal waits for both. A keep-alive connection
+// not read (a request accepted but not read), or nothing sent yet (a
+// request read and in its handler, or a client that connected and has not
+// written its request yet). net/http closes the first kind unanswered if
+// it reads the request after Shutdown began (golang/go#65802), and an app
+// with no SIGTERM handler (gin's r.Run, http.ListenAndServe) dies with the
+// others in hand; the stop signal waits for all of them (within the
+// drain's bound: a client that connects and never writes holds it). A keep-alive connection
 // busy with a later request is not seen, but a client retries an
 // idempotent request that fails on a reused connection.
 func unreadConns(pids []int, ports []uint16) (int, error) {
