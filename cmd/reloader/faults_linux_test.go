@@ -23,11 +23,20 @@ func waitGone(t *testing.T, what string, pids ...int) {
 			continue // already gone
 		}
 		// 30s: the reaper is a process that must get a CPU, and the CI
-		// runs these tests at load averages of 30 on 2 cores.
-		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 30000)
+		// runs these tests at load averages of 30 on 2 cores. poll is
+		// interrupted (EINTR) by the runtime's preemption signals, more
+		// often under load: it is resumed for the time left.
+		deadline := time.Now().Add(30 * time.Second)
+		var n int
+		for {
+			n, err = unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, int(max(time.Until(deadline), 0).Milliseconds()))
+			if err != unix.EINTR {
+				break
+			}
+		}
 		unix.Close(fd)
 		if err != nil || n != 1 {
-			t.Errorf("%s: pid %d still alive 30s after reloader was SIGKILLed", what, pid)
+			t.Errorf("%s: pid %d still alive 30s after reloader was SIGKILLed (poll: %d, %v)", what, pid, n, err)
 		}
 	}
 }
