@@ -96,3 +96,43 @@ func summariseWindows(all []loadgen.Sample, windows [][2]time.Time) loadStats {
 	st.gap, st.gapAt = gap, gapAt
 	return st
 }
+
+// waitedIn returns how long within [from, to] some request was sent and
+// not yet answered: a gap the server made is waited through, while a gap
+// in which the load generator itself sent nothing (it was not scheduled)
+// is not.
+func waitedIn(all []loadgen.Sample, from, to time.Time) time.Duration {
+	var spans [][2]time.Time
+	for _, s := range all {
+		a, b := s.Start, s.End()
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(to) {
+			b = to
+		}
+		if a.Before(b) {
+			spans = append(spans, [2]time.Time{a, b})
+		}
+	}
+	slices.SortFunc(spans, func(x, y [2]time.Time) int { return x[0].Compare(y[0]) })
+	var total time.Duration
+	var cur [2]time.Time
+	for i, sp := range spans {
+		switch {
+		case i == 0:
+			cur = sp
+		case !sp[0].After(cur[1]):
+			if sp[1].After(cur[1]) {
+				cur[1] = sp[1]
+			}
+		default:
+			total += cur[1].Sub(cur[0])
+			cur = sp
+		}
+	}
+	if len(spans) > 0 {
+		total += cur[1].Sub(cur[0])
+	}
+	return total
+}

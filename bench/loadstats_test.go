@@ -60,3 +60,20 @@ func TestBuildWindows(t *testing.T) {
 		t.Errorf("windows %v, want %v", got, want)
 	}
 }
+
+func TestWaitedInCountsOnlyTimeWithARequestOut(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	ms := time.Millisecond
+	all := []loadgen.Sample{
+		{Start: t0, Latency: 10 * ms},              // 0-10
+		{Start: t0.Add(5 * ms), Latency: 10 * ms},  // 5-15, overlaps
+		{Start: t0.Add(40 * ms), Latency: 20 * ms}, // 40-60, past to: clipped at 50
+	}
+	if got := waitedIn(all, t0, t0.Add(50*ms)); got != 25*ms {
+		t.Errorf("waitedIn = %v, want 25ms (0-15 and 40-50; nothing out for 25ms between)", got)
+	}
+	if got := waitedIn(all, t0.Add(20*ms), t0.Add(30*ms)); got != 0 {
+		t.Errorf("waitedIn over an idle span = %v, want 0", got)
+	}
+}

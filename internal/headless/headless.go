@@ -76,10 +76,17 @@ func (b *Browser) Close() { b.cancel() }
 // (the page is between two documents during a reload) count as false. It
 // returns an error naming what after timeout, with the last value seen.
 func Wait(ctx context.Context, what, expr string, timeout time.Duration) (time.Duration, error) {
+	return WaitEvery(ctx, what, expr, 10*time.Millisecond, timeout)
+}
+
+// WaitEvery is Wait evaluating expr every interval. Each evaluation runs on
+// the page's main thread, so a measurement that the page takes itself is
+// disturbed less by a longer interval.
+func WaitEvery(ctx context.Context, what, expr string, every, timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	var last error
 	for {
