@@ -389,26 +389,3 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
-
-// buildWindows returns the builds in p's log between from and to: each
-// event=building line to the next event=child_started, by when the lines
-// were read. A build restarted by a change runs from its first line.
-func buildWindows(p *proc, from, to time.Time) [][2]time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out [][2]time.Time
-	var start time.Time
-	for _, l := range p.lines {
-		if l.at.Before(from) || l.at.After(to) {
-			continue
-		}
-		switch {
-		case logline.Is(l.text, "building") && start.IsZero():
-			start = l.at
-		case logline.Is(l.text, "child_started") && !start.IsZero():
-			out = append(out, [2]time.Time{start, l.at})
-			start = time.Time{}
-		}
-	}
-	return out
-}
