@@ -20,10 +20,15 @@ const (
 func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
 func (e Listening) record() (slog.Level, string, []any) {
-	if e.Asked {
-		return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy, "asked_by", "app"}
+	var attrs []any
+	if e.Address.Name != "" { // an address the app asked for has none
+		attrs = append(attrs, "name", e.Address.Name)
 	}
-	return info, "listening", []any{"name", e.Address.Name, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy}
+	attrs = append(attrs, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy)
+	if e.Asked {
+		attrs = append(attrs, "asked_by", "app")
+	}
+	return info, "listening", attrs
 }
 func (e Watching) record() (slog.Level, string, []any) {
 	return info, "watching", []any{"root", e.Root, "poll", e.Poll}

@@ -23,6 +23,8 @@ func TestEventLogFormat(t *testing.T) {
 		return a
 	}}))
 	for _, ev := range []Event{
+		Listening{Address: Address{Name: "http", Network: "tcp", Addr: "127.0.0.1:8080"}},
+		Listening{Address: Address{Network: "tcp", Addr: "127.0.0.1:9090"}, Asked: true},
 		Building{Gen: 2, Change: "main.go"},
 		BuildFailed{Gen: 2, Err: errors.New("exit status 1"), BuildTime: 812345 * time.Microsecond, ServingPID: 41},
 		ChildStarted{Gen: 3, PID: 42},
@@ -34,6 +36,8 @@ func TestEventLogFormat(t *testing.T) {
 		logEvent(log, ev)
 	}
 	want := []string{
+		`level=INFO msg=listening event=listening name=http network=tcp addr=127.0.0.1:8080 proxy=false`,
+		`level=INFO msg=listening event=listening network=tcp addr=127.0.0.1:9090 proxy=false asked_by=app`,
 		`level=INFO msg=building event=building change=main.go gen=2`,
 		`level=ERROR msg="build failed; still serving the previous child" event=build_failed pid=41 gen=2 err="exit status 1" build_time=812ms`,
 		`level=INFO msg="child started" event=child_started pid=42 gen=3`,
