@@ -21,7 +21,7 @@ func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
 func (e Listening) record() (slog.Level, string, []any) {
 	var attrs []any
-	if e.Address.Name != "" { // an address the app asked for has none
+	if e.Address.Name != "" { // an unnamed address, and one the app asked for, has none
 		attrs = append(attrs, "name", e.Address.Name)
 	}
 	attrs = append(attrs, "network", e.Network, "addr", e.Addr, "proxy", e.Proxy)
