@@ -81,9 +81,37 @@ func (s *Set) Ask(ctx context.Context, h *Hand, r Request) (fd int, fresh *Addre
 	return nfd, fresh, nil
 }
 
-// findLocked returns the index of the TCP group whose socket is bound to
-// r's address with r's family and IPV6_V6ONLY, or -1.
+// findLocked returns the index of the TCP group for r: the one bound to
+// r's address with r's family and IPV6_V6ONLY or, for a request on every
+// interface, a group given at start (not asked for) on r's port; -1 if
+// none.
 func (s *Set) findLocked(r Request) int {
+	if i := s.findExactLocked(r); i >= 0 || !r.Addr.Addr().IsUnspecified() {
+		return i
+	}
+	// An app listening on every interface (":8080") on the port of an
+	// address the user gave (-l 127.0.0.1:8080) gets that address's
+	// socket: it is the same server, and a group of its own on the
+	// wildcard would leave connections to the -l address queued on a
+	// socket no child accepts from.
+	for i, g := range s.gs {
+		if g.serving == nil || g.asked {
+			continue
+		}
+		if ap, _, _, ok := boundTo(g.serving.fd); ok && ap.Port() == r.Addr.Port() && isTCP(g.Network) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isTCP(network string) bool {
+	return network == "tcp" || network == "tcp4" || network == "tcp6"
+}
+
+// findExactLocked returns the index of the group bound to exactly what r
+// asks for (address, family, IPV6_V6ONLY), -1 if none.
+func (s *Set) findExactLocked(r Request) int {
 	for i, g := range s.gs {
 		if g.serving == nil {
 			continue

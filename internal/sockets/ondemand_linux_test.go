@@ -148,6 +148,29 @@ func TestAskForListenAddressGivesItsMember(t *testing.T) {
 	}
 }
 
+// An app listening on every interface on the port of a -l address (":P"
+// with -l 127.0.0.1:P) is given that address's socket, IPv4 or dual-stack
+// IPv6 alike: no group of its own, where connections to the -l address
+// would wait on a socket no child accepts from.
+func TestAskForWildcardOnListenPortGivesItsMember(t *testing.T) {
+	t.Parallel()
+	g, _ := askSet(t)
+	gen1 := acquire(t, g)
+	port := netip.MustParseAddrPort(g.Addrs()[0].Addr).Port()
+	for _, r := range []Request{
+		{Network: "tcp4", Addr: netip.AddrPortFrom(netip.IPv4Unspecified(), port)},
+		{Network: "tcp6", Addr: netip.AddrPortFrom(netip.IPv6Unspecified(), port)},
+	} {
+		fd, fresh := ask(t, g, gen1, r)
+		if fresh != nil || inode(t, fd) != inode(t, gen1.ms[0].fd) {
+			t.Errorf("%v: fresh %+v, inode %d: want the -l socket the generation holds (%d)", r, fresh, inode(t, fd), inode(t, gen1.ms[0].fd))
+		}
+	}
+	if len(g.gs) != 1 {
+		t.Errorf("%d groups, want 1", len(g.gs))
+	}
+}
+
 // An address another process listens on is answered with the bind error,
 // and nothing joins the Set.
 func TestAskForBusyAddressFails(t *testing.T) {
