@@ -218,39 +218,35 @@ func TestSocketRequestFromOutsiderRefused(t *testing.T) {
 	}
 }
 
-// An instrumented app still busy in its init when its wait for an accept
-// runs out (its threads run or wait for a CPU, as on a loaded machine) is
-// not taken as ready by the delay: it is waited for until it accepts.
-func TestBusyInitIsNotReadyByDelay(t *testing.T) {
+// An instrumented app still busy in its init when its wait runs out (its
+// threads run or wait for a CPU, as on a loaded machine) is not taken as
+// ready by that wait: the wait for an accept (an app with no READY=1
+// sender, run through sh) or the wait for READY=1 ("delay:silent-sender":
+// the test binary links listenfd's sender and never sends). Its first
+// accept decides.
+func TestBusyInitIsNotReadyByAWait(t *testing.T) {
 	t.Parallel()
 	const wait, spin = 200 * time.Millisecond, 1500 * time.Millisecond
-	h, _ := onDemandHarness(t, 1, func(c *Config) {
-		c.ReadyDelay = 0
-		c.noAcceptWait = wait
-		c.Command = []string{"/bin/sh", "-c", `exec "$0"`, os.Args[0]} // no READY=1 sender
-		c.Env = append(c.Env, onDemandSpinEnv+"="+spin.String())
-	})
-	ev := waitFor[ChildReady](t, h, nil)
-	if ev.Via != "accept" || ev.ReadyTime < spin {
-		t.Errorf("ready via %q after %v; want accept, after its %v busy init (the wait for an accept was %v)", ev.Via, ev.ReadyTime, spin, wait)
-	}
-}
-
-// The same with an app that links a READY=1 sender and never sends it:
-// the wait for READY=1 ("delay:silent-sender") does not take it while its
-// init keeps it busy either; its first accept does.
-func TestBusyInitIsNotReadyBySilentSenderWait(t *testing.T) {
-	t.Parallel()
-	const wait, spin = 200 * time.Millisecond, 1500 * time.Millisecond
-	h, _ := onDemandHarness(t, 1, func(c *Config) {
-		c.ReadyDelay = 0
-		c.noAcceptWait = wait
-		c.Command = []string{os.Args[0]} // the test binary links listenfd's sender
-		c.Env = append(c.Env, onDemandSpinEnv+"="+spin.String())
-	})
-	ev := waitFor[ChildReady](t, h, nil)
-	if ev.Via != "accept" || ev.ReadyTime < spin {
-		t.Errorf("ready via %q after %v; want accept, after its %v busy init (the wait for READY=1 was %v)", ev.Via, ev.ReadyTime, spin, wait)
+	for _, tc := range []struct {
+		name    string
+		command []string
+	}{
+		{"delay", []string{"/bin/sh", "-c", `exec "$0"`, os.Args[0]}},
+		{"silent-sender", []string{os.Args[0]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := onDemandHarness(t, 1, func(c *Config) {
+				c.ReadyDelay = 0
+				c.noAcceptWait = wait
+				c.Command = tc.command
+				c.Env = append(c.Env, onDemandSpinEnv+"="+spin.String())
+			})
+			ev := waitFor[ChildReady](t, h, nil)
+			if ev.Via != "accept" || ev.ReadyTime < spin {
+				t.Errorf("ready via %q after %v; want accept, after its %v busy init (the wait was %v)", ev.Via, ev.ReadyTime, spin, wait)
+			}
+		})
 	}
 }
 
