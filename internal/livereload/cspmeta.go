@@ -3,7 +3,6 @@ package livereload
 import (
 	"bytes"
 	"html"
-	"strings"
 )
 
 // metaPolicies returns the content of each
@@ -48,16 +47,16 @@ func metaPolicies(doc []byte) []string {
 			}
 			i += end + 1
 		case isASCIILetter(c):
-			name, attrs, n := scanTag(rest)
+			var lower [16]byte
+			t, n := scanTag(rest, lower[:0])
 			if n < 0 {
 				return out
 			}
 			i += n
-			switch name {
+			switch name := string(t.name); name {
 			case "meta":
-				equiv, content := attrs["http-equiv"], attrs["content"]
-				if strings.EqualFold(equiv, "content-security-policy") && content != "" {
-					out = append(out, html.UnescapeString(content))
+				if len(t.content) > 0 && bytes.EqualFold(t.equiv, []byte("content-security-policy")) {
+					out = append(out, html.UnescapeString(string(t.content)))
 				}
 			case "html", "head", "base", "basefont", "bgsound", "link":
 			case "script", "style", "title", "noscript", "noframes", "template":
@@ -76,36 +75,51 @@ func metaPolicies(doc []byte) []string {
 	return out
 }
 
-// scanTag reads the start tag at the beginning of s ("<name ...>"): its
-// lower-cased name, its attributes (lower-cased names, raw values, the
-// first of duplicates kept) and its length; -1 when s ends inside it.
-func scanTag(s []byte) (name string, attrs map[string]string, n int) {
+// A startTag is what metaPolicies needs of a start tag: its lower-cased
+// name and its first http-equiv and content attributes' raw values (nil
+// when absent).
+type startTag struct {
+	name, equiv, content []byte
+}
+
+// scanTag reads the start tag at the beginning of s ("<name ...>") and
+// returns it and its length, -1 when s ends inside it. The name is
+// lower-cased into buf when it fits (names that do not are no head
+// element's).
+func scanTag(s, buf []byte) (t startTag, n int) {
 	i := 1
 	for i < len(s) && !tagSpace(s[i]) && s[i] != '/' && s[i] != '>' {
 		i++
 	}
-	name = strings.ToLower(string(s[1:i]))
-	attrs = map[string]string{}
+	if i-1 <= cap(buf) {
+		for _, c := range s[1:i] {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf = append(buf, c)
+		}
+		t.name = buf
+	}
 	for {
 		for i < len(s) && (tagSpace(s[i]) || s[i] == '/') {
 			i++
 		}
 		if i >= len(s) {
-			return name, attrs, -1
+			return t, -1
 		}
 		if s[i] == '>' {
-			return name, attrs, i + 1
+			return t, i + 1
 		}
 		start := i
 		i++ // a name may start with '='
 		for i < len(s) && !tagSpace(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=' {
 			i++
 		}
-		key := strings.ToLower(string(s[start:i]))
+		key := s[start:i]
 		for i < len(s) && tagSpace(s[i]) {
 			i++
 		}
-		val := ""
+		val := []byte{}
 		if i < len(s) && s[i] == '=' {
 			i++
 			for i < len(s) && tagSpace(s[i]) {
@@ -114,20 +128,23 @@ func scanTag(s []byte) (name string, attrs map[string]string, n int) {
 			if i < len(s) && (s[i] == '"' || s[i] == '\'') {
 				end := bytes.IndexByte(s[i+1:], s[i])
 				if end < 0 {
-					return name, attrs, -1
+					return t, -1
 				}
-				val = string(s[i+1 : i+1+end])
+				val = s[i+1 : i+1+end]
 				i += end + 2
 			} else {
 				start := i
 				for i < len(s) && !tagSpace(s[i]) && s[i] != '>' {
 					i++
 				}
-				val = string(s[start:i])
+				val = s[start:i]
 			}
 		}
-		if _, dup := attrs[key]; !dup {
-			attrs[key] = val
+		switch {
+		case t.equiv == nil && bytes.EqualFold(key, []byte("http-equiv")):
+			t.equiv = val
+		case t.content == nil && bytes.EqualFold(key, []byte("content")):
+			t.content = val
 		}
 	}
 }
