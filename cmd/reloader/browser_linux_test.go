@@ -131,17 +131,18 @@ func TestBrowserCSSAndCrash(t *testing.T) {
 	}
 }
 
-// A gzip page, a page under a nonce CSP and a page with a websocket and an
-// EventSource of its own get the script, keep working, and reload on a
-// swap. One browser, one tab each (each its own sessionStorage).
+// A gzip page, a page under a nonce CSP (in the header; in a <meta> only)
+// and a page with a websocket and an EventSource of its own get the
+// script, keep working, and reload on a swap. One browser, one tab each (each its own sessionStorage).
 func TestBrowserPagesKeepWorking(t *testing.T) {
 	t.Parallel()
 	s := startCheapSession(t, "webapp", liveFlags...)
 	b := startBrowser(t)
 	gz := openTab(t, b, true, s.url+"gzip")
 	csp := openTab(t, b, false, s.url+"csp")
+	cspMeta := openTab(t, b, false, s.url+"cspmeta")
 	st := openTab(t, b, false, s.url+"streams")
-	for _, p := range []*tab{gz, csp, st} {
+	for _, p := range []*tab{gz, csp, cspMeta, st} {
 		p.waitVersion("v1", 1)
 		p.live()
 	}
@@ -160,7 +161,7 @@ func TestBrowserPagesKeepWorking(t *testing.T) {
 	}
 
 	setVersion(t, s.dir, "v2")
-	for _, p := range []*tab{gz, csp, st} {
+	for _, p := range []*tab{gz, csp, cspMeta, st} {
 		p.waitVersion("v2", 2)
 		p.live()
 	}

@@ -5,35 +5,44 @@ import (
 	"strings"
 )
 
-// cspVerdict says whether the page's Content-Security-Policy headers let
-// the script load from the page's origin and connect back to it, and the
-// nonce it must carry ("" for none). why names the directive that forbids
-// it.
-func cspVerdict(headers []string) (nonce string, ok bool, why string) {
-	for _, h := range headers {
-		for _, policy := range strings.Split(h, ",") {
-			d := directives(policy)
-			src, name := firstOf(d, "script-src-elem", "script-src", "default-src")
-			if src != nil {
-				n := sourceNonce(src)
-				switch {
-				case n != "":
-					if nonce != "" && nonce != n {
-						return "", false, "two policies ask for different nonces"
-					}
-					nonce = n
-				case has(src, "'strict-dynamic'"):
-					return "", false, name + " has 'strict-dynamic' and no nonce"
-				case !has(src, "'self'") && !has(src, "*"):
-					return "", false, fmt.Sprintf("%s %s allows no same-origin script", name, strings.Join(src, " "))
+// cspVerdict says whether the page's Content-Security-Policy policies
+// (each one policy, see headerPolicies and metaPolicies) let the script
+// load from the page's origin and connect back to it, and the nonce it
+// must carry ("" for none). All must allow it, as in browsers; why names
+// the directive that forbids it. No policies allow it with no nonce.
+func cspVerdict(policies []string) (nonce string, ok bool, why string) {
+	for _, policy := range policies {
+		d := directives(policy)
+		src, name := firstOf(d, "script-src-elem", "script-src", "default-src")
+		if src != nil {
+			n := sourceNonce(src)
+			switch {
+			case n != "":
+				if nonce != "" && nonce != n {
+					return "", false, "two policies ask for different nonces"
 				}
+				nonce = n
+			case has(src, "'strict-dynamic'"):
+				return "", false, name + " has 'strict-dynamic' and no nonce"
+			case !has(src, "'self'") && !has(src, "*"):
+				return "", false, fmt.Sprintf("%s %s allows no same-origin script", name, strings.Join(src, " "))
 			}
-			if src, name := firstOf(d, "connect-src", "default-src"); src != nil && !has(src, "'self'") && !has(src, "*") {
-				return "", false, fmt.Sprintf("%s %s forbids the event stream", name, strings.Join(src, " "))
-			}
+		}
+		if src, name := firstOf(d, "connect-src", "default-src"); src != nil && !has(src, "'self'") && !has(src, "*") {
+			return "", false, fmt.Sprintf("%s %s forbids the event stream", name, strings.Join(src, " "))
 		}
 	}
 	return nonce, true, ""
+}
+
+// headerPolicies splits Content-Security-Policy header values into their
+// policies (a value may carry several, comma-separated).
+func headerPolicies(headers []string) []string {
+	var out []string
+	for _, h := range headers {
+		out = append(out, strings.Split(h, ",")...)
+	}
+	return out
 }
 
 // directives parses one policy into its directives' source lists; the

@@ -116,13 +116,19 @@ func (iw *injectWriter) decide(code int) bool {
 			return false
 		}
 	}
-	nonce, ok, why := cspVerdict(h.Values("Content-Security-Policy"))
+	nonce, ok, why := cspVerdict(headerPolicies(h.Values("Content-Security-Policy")))
 	if !ok {
-		iw.in.log.Warn("live reload: page left alone: its Content-Security-Policy forbids reloader's script", "path", iw.r.URL.Path, "why", why)
+		iw.cspForbids(why, false)
 		return false
 	}
 	iw.nonce = nonce
 	return true
+}
+
+// cspForbids logs that the page's policies forbid the script; inMeta when
+// a <meta> policy takes part.
+func (iw *injectWriter) cspForbids(why string, inMeta bool) {
+	iw.in.log.Warn("live reload: page left alone: its Content-Security-Policy forbids reloader's script", "path", iw.r.URL.Path, "why", why, "meta", inMeta)
 }
 
 func (iw *injectWriter) tooBig() {
@@ -179,9 +185,24 @@ func (iw *injectWriter) finish() {
 			return
 		}
 		body = plain
+	}
+	at := injectAt(body)
+	nonce := iw.nonce
+	if metas := metaPolicies(body[:at]); metas != nil {
+		var ok bool
+		var why string
+		nonce, ok, why = cspVerdict(append(headerPolicies(h.Values("Content-Security-Policy")), metas...))
+		if !ok {
+			iw.cspForbids(why, true)
+			iw.w.WriteHeader(iw.status)
+			iw.w.Write(iw.buf.Bytes())
+			return
+		}
+	}
+	if enc != "" && enc != "identity" {
 		h.Del("Content-Encoding")
 	}
-	out := Inject(body, ScriptTag(iw.id, iw.nonce))
+	out := insert(body, at, ScriptTag(iw.id, nonce))
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	h.Del("ETag") // the body is not the one the app's tag names
 	iw.w.WriteHeader(iw.status)
@@ -218,14 +239,23 @@ func ScriptTag(id, nonce string) []byte {
 // Inject returns page with tag before its last </body>, or at its end when
 // it has none.
 func Inject(page, tag []byte) []byte {
-	i := lastIndexFold(page, []byte("</body"))
-	if i < 0 {
-		i = len(page)
+	return insert(page, injectAt(page), tag)
+}
+
+// injectAt is where Inject puts the tag: the index of page's last </body>,
+// or len(page).
+func injectAt(page []byte) int {
+	if i := lastIndexFold(page, []byte("</body")); i >= 0 {
+		return i
 	}
+	return len(page)
+}
+
+func insert(page []byte, at int, tag []byte) []byte {
 	out := make([]byte, 0, len(page)+len(tag))
-	out = append(out, page[:i]...)
+	out = append(out, page[:at]...)
 	out = append(out, tag...)
-	return append(out, page[i:]...)
+	return append(out, page[at:]...)
 }
 
 // lastIndexFold is bytes.LastIndex for an ASCII sep, ignoring case.
