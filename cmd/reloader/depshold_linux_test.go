@@ -40,13 +40,25 @@ echo "$n" >"$1"
 printf 'package lib\n\nconst Gen = "%s"\n' "$n" >"$2"
 `
 
-// Issue 16, item 1, for the modules outside the root: a pre_build hook
-// that writes new content into the sibling module ../lib (go generate
-// there, sqlc into a shared module) on every run starts no build of its
-// own. Each of 3 edits of main costs exactly one build and one hook run,
-// none restarted, and is served with the file its hook wrote.
+// Issue 16, item 1, for the modules outside the root: a pre_build hook or
+// a [[watch.rule]] that writes new content into the sibling module ../lib
+// (go generate there, sqlc into a shared module) on every run starts no
+// build of its own. Each of 3 edits costs exactly one build and one run of
+// the generator, none restarted, and is served with the file it wrote.
 func TestDepsHookWriteInSiblingModuleIsNoChange(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		rule bool // the generator is a rule matching q.sql, not the pre_build hook
+	}{{"pre_build", false}, {"rule", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testGenIntoSibling(t, tc.rule)
+		})
+	}
+}
+
+func testGenIntoSibling(t *testing.T, rule bool) {
 	top := depsLayout(t, false)
 	app := filepath.Join(top, "app", "main.go")
 	gen := filepath.Join(top, "lib", "gen.go")
@@ -54,9 +66,19 @@ func TestDepsHookWriteInSiblingModuleIsNoChange(t *testing.T) {
 	write(t, gen, "package lib\n\nconst Gen = \"0\"\n")
 	hook := filepath.Join(t.TempDir(), "gen.sh")
 	write(t, hook, genLibHook)
-	count := filepath.Join(t.TempDir(), "count")
-	r, addr, from := startDeps(t, top, nil,
-		"--pre-build", fmt.Sprintf("sh %s %s %s", hook, count, gen))
+	run := fmt.Sprintf("sh %s %s %s", hook, filepath.Join(t.TempDir(), "count"), gen)
+	var flags []string
+	edited, edit := app, func(v string) string { return fmt.Sprintf(genDepsApp, v) }
+	if rule {
+		write(t, filepath.Join(top, "app", DefaultConfigFile),
+			fmt.Sprintf("[[watch.rule]]\nname = \"gen\"\nmatch = [\"*.sql\"]\nrun = %q\n", run))
+		edited = filepath.Join(top, "app", "q.sql")
+		write(t, edited, "-- v1\n")
+		edit = func(v string) string { return "-- " + v + "\n" }
+	} else {
+		flags = []string{"--pre-build", run}
+	}
+	r, addr, from := startDeps(t, top, nil, flags...)
 	url := "http://" + addr + "/gen"
 	if body, err := get(url); err != nil || body != "main=v1 gen=1\n" {
 		t.Fatalf("first child serves %q, %v; want main=v1 gen=1", body, err)
@@ -66,20 +88,24 @@ func TestDepsHookWriteInSiblingModuleIsNoChange(t *testing.T) {
 	next := from
 	for i := 2; i < 2+edits; i++ {
 		v := "v" + strconv.Itoa(i)
-		write(t, app, fmt.Sprintf(genDepsApp, v))
+		write(t, edited, edit(v))
 		// Fail at once, not after buildWait, on the loop that this test
-		// is about: the hook's write starting or restarting a build.
+		// is about: the generator's write starting or restarting a build.
 		line, n := r.waitFor(next, "the swap of "+v, func(line string) bool {
-			return logline.Is(line, "swapped", "change="+app) ||
+			return logline.Is(line, "swapped", "change="+edited) ||
 				logline.Is(line, "building", "change="+gen) || logline.Is(line, "build_restarted")
 		}, buildWait)
 		next = n
 		if !logline.Is(line, "swapped") {
-			t.Fatalf("edit %s: the hook's write into %s counted as a change: %s", v, gen, line)
+			t.Fatalf("edit %s: the write into %s counted as a change: %s", v, gen, line)
 		}
-		want := fmt.Sprintf("main=%s gen=%d\n", v, i)
+		mainV := v
+		if rule {
+			mainV = "v1"
+		}
+		want := fmt.Sprintf("main=%s gen=%d\n", mainV, i)
 		if body, err := get(url); err != nil || body != want {
-			t.Errorf("edit %s: served %q, %v; want %q (one hook run per build)", v, body, err, want)
+			t.Errorf("edit %s: served %q, %v; want %q (one generator run per build)", v, body, err, want)
 		}
 	}
 	// A batch of gen.go would come after the last swap: a write after it
@@ -93,7 +119,7 @@ func TestDepsHookWriteInSiblingModuleIsNoChange(t *testing.T) {
 	}
 	for _, b := range builds {
 		if b["change"] == gen {
-			t.Errorf("the hook's write into the sibling module started a build: %v", b)
+			t.Errorf("the write into the sibling module started a build: %v", b)
 		}
 	}
 	if n := len(r.events(0, "build_restarted")); n != 0 {
