@@ -10,11 +10,13 @@
 //  1. Build. The rules (Config.Rules) whose files changed run, then the
 //     pre_build hook, then `go build` for a `go run` command (or the
 //     configured build command); what rules and the hook write is no new
-//     change (watcher.Watcher.Hold). A rule may ask for less: a restart of
-//     the serving binary (no build), a BrowserRefresh or nothing, and such
-//     a change waits for a build under way. A change that arrives during
-//     the build cancels it and builds again. A failed build emits
-//     BuildFailed with the compiler's output; the old child keeps serving.
+//     change (watcher.Watcher.Hold), in the watch root and in every other
+//     directory watched (the modules outside it, the env files). A rule
+//     may ask for less: a restart of the serving binary (no build), a
+//     BrowserRefresh or nothing, and such a change waits for a build
+//     under way. A change that arrives during the build cancels it and
+//     builds again. A failed build emits BuildFailed with the compiler's
+//     output; the old child keeps serving.
 //     On Linux, with Config.Instrument, the go build adds reloader's hook
 //     file to the main package through -overlay (internal/instrument; the
 //     source tree is never written); if that build fails where a plain one

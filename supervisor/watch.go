@@ -21,33 +21,6 @@ type changeSource interface {
 	Hold() (release func())
 }
 
-// watched is the change source watching now, for holdWatch; it changes
-// when the watch root comes back.
-type watched struct {
-	mu  sync.Mutex
-	src changeSource // nil when nothing is watched
-}
-
-func (w *watched) set(src changeSource) {
-	w.mu.Lock()
-	w.src = src
-	w.mu.Unlock()
-}
-
-// holdWatch makes the files written from now until release not count as
-// changes: the pre_build hook and rules run between the two, and the build
-// that follows sees what they wrote (watcher.Watcher.Hold). With nothing
-// watched it does nothing.
-func (s *Supervisor) holdWatch() (release func()) {
-	s.watched.mu.Lock()
-	src := s.watched.src
-	s.watched.mu.Unlock()
-	if src == nil {
-		return func() {}
-	}
-	return src.Hold()
-}
-
 // watcherOptions builds the watcher options from the config; New calls it
 // so that bad globs and refused roots are config errors.
 func (s *Supervisor) watcherOptions() (watcher.Options, error) {
@@ -116,11 +89,10 @@ func (s *Supervisor) watch(ctx context.Context) (<-chan watcher.Batch, func(), e
 	out := make(chan watcher.Batch)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	s.watched.set(w)
-	wg.Go(func() {
-		defer s.watched.set(nil)
-		s.watchLoop(wctx, opts, w, out)
-	})
+	// Started here, not in the goroutine: the first build's pre_build
+	// hook, which may run as soon as watch returns, holds it.
+	stop := s.start(wctx, w)
+	wg.Go(func() { s.watchLoop(wctx, opts, w, stop, out) })
 	if s.cfg.Watch && s.deps != nil {
 		wg.Go(func() { s.followDeps(wctx, s.deps, opts, out) })
 	}
@@ -140,12 +112,14 @@ func (s *Supervisor) newSource(opts watcher.Options) (changeSource, error) {
 	return watcher.New(opts)
 }
 
-// watchLoop forwards batches to out. When the watch root is removed or
-// renamed away it says so, keeps the child serving, waits for the root to
-// come back, watches it again and asks for one build.
-func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w changeSource, out chan<- watcher.Batch) {
+// watchLoop forwards batches of w, started with stop (Supervisor.start),
+// to out. When the watch root is removed or renamed away it says so, keeps
+// the child serving, waits for the root to come back, watches it again and
+// asks for one build.
+func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w changeSource, stop func(), out chan<- watcher.Batch) {
 	for {
 		removed := s.forward(ctx, w, out)
+		stop()
 		w.Close()
 		if !removed || ctx.Err() != nil {
 			return
@@ -162,7 +136,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 			}
 			var err error
 			if w, err = s.newSource(opts); err == nil {
-				s.watched.set(w)
+				stop = s.start(ctx, w)
 				break
 			}
 			s.log.Warn("watching the returned root failed; retrying", "root", opts.Root, "err", err)
@@ -171,6 +145,7 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 		select {
 		case out <- watcher.Batch{Paths: []string{opts.Root}, Count: 1}:
 		case <-ctx.Done():
+			stop()
 			w.Close()
 			return
 		}
@@ -180,16 +155,10 @@ func (s *Supervisor) watchLoop(ctx context.Context, opts watcher.Options, w chan
 // rootPoll is how often a removed watch root is looked for.
 const rootPoll = 250 * time.Millisecond
 
-// forward runs w and passes its batches on until ctx ends or w ends. It
-// reports whether w stopped because its root went away.
+// forward passes the batches of w, which runs (Supervisor.start), on until
+// ctx ends or w ends. It reports whether w stopped because its root went
+// away.
 func (s *Supervisor) forward(ctx context.Context, w changeSource, out chan<- watcher.Batch) (rootRemoved bool) {
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		if err := w.Run(rctx); err != nil {
-			s.log.Error("watcher stopped", "err", err)
-		}
-	}()
 	changes, errs := w.Changes(), w.Errors()
 	for {
 		select {

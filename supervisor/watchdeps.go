@@ -209,12 +209,16 @@ func (s *Supervisor) followDeps(ctx context.Context, d *depWatch, opts watcher.O
 					s.log.Warn("watching a module outside the watch root failed", "root", r, "err", err)
 					continue
 				}
-				wctx, stop := context.WithCancel(ctx)
-				ew := &extraWatch{root: r, stop: stop}
+				wctx, cancel := context.WithCancel(ctx)
+				// Held at once while a hook or rule runs: what it writes
+				// into this module is no new change either.
+				stop := s.start(wctx, w)
+				ew := &extraWatch{root: r, stop: cancel}
 				extra[r] = ew
 				running++
 				go func() {
 					s.forward(wctx, w, out)
+					stop()
 					w.Close()
 					done <- ew
 				}()

@@ -43,8 +43,10 @@ func (s *Supervisor) watchEnvFiles(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		out := make(chan watcher.Batch)
+		stop := s.start(ctx, w) // a hook's write to an env file is held too
 		wg.Go(func() {
 			s.forward(ctx, w, out)
+			stop()
 			w.Close()
 		})
 		wg.Go(func() {

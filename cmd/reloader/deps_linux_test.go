@@ -47,15 +47,17 @@ func depsLayout(t *testing.T, workspace bool) string {
 	return top
 }
 
-// startDeps runs reloader on `go run .` in top/app, behind the proxy, and
-// waits until the first child serves and the package set is known.
-func startDeps(t *testing.T, top string, env []string) (*reloaderProc, string, int) {
+// startDeps runs reloader on `go run .` in top/app, behind the proxy, with
+// flags added before the command, and waits until the first child serves
+// and the package set is known.
+func startDeps(t *testing.T, top string, env []string, flags ...string) (*reloaderProc, string, int) {
 	addr := freePort(t)
 	// GOWORK and GOFLAGS from the test's own environment would change what
 	// go sees; the workspace is found from the app's directory.
 	env = append([]string{"GOWORK=", "GOFLAGS="}, env...)
+	args := append([]string{"--proxy", "-l", addr, "--debounce", "20ms"}, flags...)
 	r := startReloaderAt(t, reloaderBin, filepath.Join(top, "app"), env,
-		"--proxy", "-l", addr, "--debounce", "20ms", "--", "go", "run", ".")
+		append(args, "--", "go", "run", ".")...)
 	_, next := r.waitEvent(0, "child_ready", buildWait)
 	a, _ := r.waitEvent(0, "watching_deps", 60*time.Second)
 	if !strings.Contains(a["roots"], filepath.Join(top, "lib")) {
