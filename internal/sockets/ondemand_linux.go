@@ -82,23 +82,26 @@ func (s *Set) Ask(ctx context.Context, h *Hand, r Request) (fd int, fresh *Addre
 }
 
 // findLocked returns the index of the TCP group for r: the one bound to
-// r's address with r's family and IPV6_V6ONLY or, for a request on every
-// interface, a group given at start (not asked for) on r's port; -1 if
-// none.
+// r's address with r's family and IPV6_V6ONLY or else a group given at
+// start (not asked for) on r's port when either of the two is a wildcard;
+// -1 if none.
 func (s *Set) findLocked(r Request) int {
-	if i := s.findExactLocked(r); i >= 0 || !r.Addr.Addr().IsUnspecified() {
+	if i := s.findExactLocked(r); i >= 0 {
 		return i
 	}
 	// An app listening on every interface (":8080") on the port of an
 	// address the user gave (-l 127.0.0.1:8080) gets that address's
-	// socket: it is the same server, and a group of its own on the
-	// wildcard would leave connections to the -l address queued on a
-	// socket no child accepts from.
+	// socket, and so does an app listening on one interface on the port
+	// of a wildcard the user gave (-l :8080, the app on 127.0.0.1:8080):
+	// it is the same server, and a group of its own would leave
+	// connections to the other address queued on a socket no child
+	// accepts from. Two different specific hosts stay apart.
+	wild := r.Addr.Addr().IsUnspecified()
 	for i, g := range s.gs {
-		if g.serving == nil || g.asked {
+		if g.serving == nil || g.asked || !isTCP(g.Network) {
 			continue
 		}
-		if ap, _, _, ok := boundTo(g.serving.fd); ok && ap.Port() == r.Addr.Port() && isTCP(g.Network) {
+		if ap, _, _, ok := boundTo(g.serving.fd); ok && ap.Port() == r.Addr.Port() && (wild || ap.Addr().IsUnspecified()) {
 			return i
 		}
 	}

@@ -151,7 +151,8 @@ func TestAskForListenAddressGivesItsMember(t *testing.T) {
 // An app listening on every interface on the port of a -l address (":P"
 // with -l 127.0.0.1:P) is given that address's socket, IPv4 or dual-stack
 // IPv6 alike: no group of its own, where connections to the -l address
-// would wait on a socket no child accepts from.
+// would wait on a socket no child accepts from. Another specific host on
+// that port gets a group of its own.
 func TestAskForWildcardOnListenPortGivesItsMember(t *testing.T) {
 	t.Parallel()
 	g, _ := askSet(t)
@@ -165,6 +166,34 @@ func TestAskForWildcardOnListenPortGivesItsMember(t *testing.T) {
 		if fresh != nil || inode(t, fd) != inode(t, gen1.ms[0].fd) {
 			t.Errorf("%v: fresh %+v, inode %d: want the -l socket the generation holds (%d)", r, fresh, inode(t, fd), inode(t, gen1.ms[0].fd))
 		}
+	}
+	if len(g.gs) != 1 {
+		t.Errorf("%d groups, want 1", len(g.gs))
+	}
+	// Another specific host on the same port is another server.
+	if _, fresh := ask(t, g, gen1, Request{Network: "tcp4", Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.2"), port)}); fresh == nil {
+		t.Errorf("127.0.0.2:%d was given the -l socket of 127.0.0.1; want a group of its own", port)
+	}
+}
+
+// The other way round: an app listening on one interface on the port of
+// a wildcard -l address (-l 0.0.0.0:P, the app on 127.0.0.1:P) is given
+// the -l socket; a specific host on another -l host's port is not.
+func TestAskOnWildcardListenPortGivesItsMember(t *testing.T) {
+	t.Parallel()
+	g, err := Open(t.Context(), nil, []Address{{Network: "tcp", Addr: "0.0.0.0:0"}}, ListenOptions{BindWait: -1}, true, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	if !g.Steered() {
+		t.Skip("no connection steering here")
+	}
+	gen1 := acquire(t, g)
+	port := netip.MustParseAddrPort(g.Addrs()[0].Addr).Port()
+	fd, fresh := ask(t, g, gen1, Request{Network: "tcp4", Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)})
+	if fresh != nil || inode(t, fd) != inode(t, gen1.ms[0].fd) {
+		t.Errorf("fresh %+v, inode %d: want the -l socket the generation holds (%d)", fresh, inode(t, fd), inode(t, gen1.ms[0].fd))
 	}
 	if len(g.gs) != 1 {
 		t.Errorf("%d groups, want 1", len(g.gs))
